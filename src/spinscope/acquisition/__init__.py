@@ -1,0 +1,1 @@
+"""Pump-probe timing, scan plans, normalisation schemes and drift; produces datasets."""

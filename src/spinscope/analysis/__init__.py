@@ -1,0 +1,1 @@
+"""Turns datasets into physics. Never imports the simulation layers: it runs unchanged on measured files."""

@@ -1,0 +1,39 @@
+"""Configuration: pydantic v2 models of an experiment, loaded from TOML.
+
+Pure data. Every model rejects unknown keys, parses unit strings ("707 eV", "20 nm") into spinscope's
+internal units at validation time and checks their dimension, and carries a ``schema_version``.
+"""
+
+from spinscope.config.base import (
+    Angle,
+    Density,
+    Duration,
+    Energy,
+    Fluence,
+    Frequency,
+    Length,
+    SpinscopeModel,
+    Temperature,
+    quantity,
+)
+from spinscope.config.experiment import SCHEMA_VERSION, ExperimentConfig, LayerConfig
+from spinscope.config.load import check_config, load_config, load_toml
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Angle",
+    "Density",
+    "Duration",
+    "Energy",
+    "ExperimentConfig",
+    "Fluence",
+    "Frequency",
+    "LayerConfig",
+    "Length",
+    "SpinscopeModel",
+    "Temperature",
+    "check_config",
+    "load_config",
+    "load_toml",
+    "quantity",
+]

@@ -1,0 +1,76 @@
+"""Base model and unit-parsing field types for configuration models.
+
+``Energy``, ``Length``, ... are ``Annotated[float, ...]`` types: a field declared ``thickness: Length``
+accepts ``"20 nm"``, a pint quantity or a bare number in SI (eV for energies) and stores a float in
+spinscope's internal unit. A value of the wrong dimension fails validation with a message naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+from spinscope.errors import UnitError
+from spinscope.units import DIMENSIONS, parse_quantity
+
+__all__ = [
+    "Angle",
+    "Density",
+    "Duration",
+    "Energy",
+    "Fluence",
+    "Frequency",
+    "Length",
+    "SpinscopeModel",
+    "Temperature",
+    "quantity",
+]
+
+
+class SpinscopeModel(BaseModel):
+    """Base of every configuration model: frozen, unknown keys rejected, strict about NaN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+
+
+def _parser(dimension: str):
+    def parse(value: Any) -> float:
+        try:
+            return parse_quantity(value, dimension)
+        except UnitError as exc:
+            # pydantic turns ValueError into a validation error carrying the field location
+            raise ValueError(str(exc).removeprefix("value: ")) from None
+
+    return parse
+
+
+def quantity(dimension: str):
+    """Return an annotated float type that parses a quantity of ``dimension``.
+
+    Parameters
+    ----------
+    dimension
+        A key of :data:`spinscope.units.DIMENSIONS`.
+
+    Returns
+    -------
+    typing.Annotated
+        ``Annotated[float, ...]`` for use as a pydantic field type; serialises back to a unit string.
+    """
+    unit = DIMENSIONS[dimension][0]
+    return Annotated[
+        float,
+        BeforeValidator(_parser(dimension)),
+        PlainSerializer(lambda v: f"{v!r} {unit}".strip() if unit else v, when_used="json"),
+    ]
+
+
+Energy = quantity("energy")
+Length = quantity("length")
+Duration = quantity("time")
+Frequency = quantity("frequency")
+Temperature = quantity("temperature")
+Fluence = quantity("fluence")
+Density = quantity("density")
+Angle = quantity("angle")

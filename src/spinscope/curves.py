@@ -1,0 +1,1 @@
+"""Closed-form model curves shared by the simulation and analysis layers."""

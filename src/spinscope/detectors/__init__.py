@@ -1,0 +1,1 @@
+"""Detectors: area detectors (CCD/CMOS) and avalanche photodiodes, with their noise."""

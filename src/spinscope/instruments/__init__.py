@@ -1,0 +1,1 @@
+"""Instruments composed of source, optics, sample and detector: STXM, scattering camera, holography."""

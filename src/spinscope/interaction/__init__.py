@@ -1,0 +1,1 @@
+"""The exit wave: photons through the magnetised film, charge and magnetic parts."""

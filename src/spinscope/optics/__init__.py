@@ -1,0 +1,1 @@
+"""X-ray optics: Fresnel zone plates, apertures, filters, propagation."""

@@ -1,0 +1,1 @@
+"""Parameter sweeps and out-of-core stacks on Dask (optional extra)."""

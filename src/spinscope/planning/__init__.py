@@ -1,0 +1,1 @@
+"""Feasibility answers: photons, time and resolution budgets."""

@@ -1,0 +1,1 @@
+"""What the magnetisation is: domain textures, layer stacks on membranes, textures from arrays and files."""

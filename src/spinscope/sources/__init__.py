@@ -1,0 +1,1 @@
+"""Photon sources: high-harmonic generation, laser-plasma sources, storage rings and their timing."""

@@ -1,0 +1,1 @@
+"""Closed forms and helpers that users may reuse in their own tests (analytic limits, reference values)."""

@@ -1,0 +1,189 @@
+"""Units: one pint registry, parsing at the edges, SI floats inside.
+
+Inside spinscope every quantity is a plain ``float``/``numpy`` value in SI units (m, s, K, J/m^2,
+A/m, T), except photon energy, which is in eV as in every X-ray table. Strings such as ``"707 eV"``,
+``"20 nm"``, ``"5 mJ/cm^2"`` or ``"50 ps"`` (and pint quantities) are converted only where they enter:
+configuration files, the command line and public functions that accept quantities.
+
+The registry is created lazily on first use, so that ``import spinscope`` stays light.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from spinscope.errors import UnitError
+
+__all__ = [
+    "DIMENSIONS",
+    "HC_EV_M",
+    "energy_to_wavelength",
+    "get_registry",
+    "parse_quantity",
+    "wavelength_to_energy",
+]
+
+#: h c [eV m], CODATA 2018 exact: 1.239841984e-6 eV m.
+HC_EV_M = 1.239841984332e-6
+
+#: Dimension name -> (SI unit the value is returned in, example shown in error messages).
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "energy": ("eV", "707 eV"),  # photon energy: the one non-SI internal unit
+    "length": ("m", "20 nm"),
+    "time": ("s", "50 ps"),
+    "frequency": ("Hz", "500 MHz"),
+    "temperature": ("K", "300 K"),
+    "fluence": ("J/m^2", "5 mJ/cm^2"),
+    "density": ("kg/m^3", "8.9 g/cm^3"),
+    "magnetisation": ("A/m", "800 kA/m"),
+    "field": ("T", "50 mT"),  # flux density mu0 H
+    "current_density": ("A/m^2", "1e11 A/m^2"),
+    "exchange": ("J/m", "13 pJ/m"),
+    "energy_density": ("J/m^3", "1e5 J/m^3"),
+    "power": ("W", "10 W"),
+    "pulse_energy": ("J", "1 mJ"),
+    "intensity": ("W/m^2", "1e14 W/cm^2"),
+    "angle": ("rad", "30 deg"),
+    "dimensionless": ("", "0.5"),
+}
+
+
+@lru_cache(maxsize=1)
+def get_registry():
+    """Return the package-wide pint ``UnitRegistry`` (created on first call).
+
+    Returns
+    -------
+    pint.UnitRegistry
+        The single registry; quantities from other registries are converted through strings.
+    """
+    import pint
+
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg.formatter.default_format = "~P"
+    return ureg
+
+
+def _pint_dimension(ureg, dimension: str):
+    unit = DIMENSIONS[dimension][0]
+    return ureg.Quantity(1.0, unit or "dimensionless").dimensionality
+
+
+def parse_quantity(
+    value: Any,
+    dimension: str,
+    *,
+    field: str | None = None,
+    default_unit: str | None = None,
+) -> float:
+    """Convert a unit string, pint quantity or number into a float in spinscope's internal unit.
+
+    Parameters
+    ----------
+    value
+        ``"707 eV"``, ``"20 nm"``, a pint ``Quantity``, or a bare number. A bare number is taken to be
+        in ``default_unit`` when given, else in the internal unit of ``dimension``.
+    dimension
+        One of :data:`DIMENSIONS` (``"energy"``, ``"length"``, ``"time"``, ...).
+    field
+        Name of the field or option, used in the error message.
+    default_unit
+        Unit of a bare number [pint unit string], e.g. ``"nm"``.
+
+    Returns
+    -------
+    float
+        The value in the internal unit: eV for energies, SI otherwise.
+
+    Raises
+    ------
+    UnitError
+        When the value cannot be parsed, has the wrong dimension or is not finite.
+    """
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; known: {sorted(DIMENSIONS)}")
+    target, example = DIMENSIONS[dimension]
+    name = field or "value"
+    if isinstance(value, bool):
+        raise UnitError(f"{name}: expected {dimension} such as '{example}', got {value!r}")
+    if isinstance(value, int | float | np.integer | np.floating):
+        if default_unit is None:
+            out = float(value)
+        else:
+            ureg = get_registry()
+            out = float(ureg.Quantity(float(value), default_unit).to(target or "dimensionless").m)
+    else:
+        ureg = get_registry()
+        import pint
+
+        try:
+            if isinstance(value, str):
+                text = value.strip().replace("µ", "u").replace("μ", "u")
+                if not text:
+                    raise UnitError(f"{name}: expected {dimension} such as '{example}', got ''")
+                q = ureg.Quantity(text)
+            elif hasattr(value, "magnitude") and hasattr(value, "units"):
+                q = ureg.Quantity(value.magnitude, str(value.units))
+            else:
+                raise UnitError(
+                    f"{name}: expected {dimension} such as '{example}', got {type(value).__name__}"
+                )
+            if not isinstance(q, pint.Quantity):  # a bare number in a string
+                q = ureg.Quantity(float(q), default_unit or target or "dimensionless")
+            elif q.dimensionless and str(q.units) == "dimensionless" and dimension != "dimensionless":
+                q = ureg.Quantity(q.magnitude, default_unit or target)
+            if q.dimensionality != _pint_dimension(ureg, dimension):
+                raise UnitError(
+                    f"{name}: expected {dimension} such as '{example}', got {value!r} "
+                    f"(dimension {q.dimensionality})"
+                )
+            out = float(q.to(target or "dimensionless").magnitude)
+        except UnitError:
+            raise
+        except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
+            raise UnitError(
+                f"{name}: expected {dimension} such as '{example}', could not parse {value!r}"
+            ) from exc
+    if not math.isfinite(out):
+        raise UnitError(f"{name}: expected a finite {dimension}, got {value!r}")
+    return out
+
+
+def energy_to_wavelength(energy):
+    """Photon wavelength from photon energy.
+
+    Parameters
+    ----------
+    energy
+        Photon energy [eV].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Wavelength [m].
+    """
+    return HC_EV_M / np.asarray(energy, dtype=float) if np.ndim(energy) else HC_EV_M / float(energy)
+
+
+def wavelength_to_energy(wavelength):
+    """Photon energy from wavelength.
+
+    Parameters
+    ----------
+    wavelength
+        Wavelength [m].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Photon energy [eV].
+    """
+    return (
+        HC_EV_M / np.asarray(wavelength, dtype=float)
+        if np.ndim(wavelength)
+        else HC_EV_M / float(wavelength)
+    )

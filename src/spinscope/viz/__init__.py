@@ -1,0 +1,1 @@
+"""Figures, movies and reports (imports matplotlib; never loaded by import spinscope)."""
