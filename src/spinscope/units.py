@@ -134,7 +134,7 @@ def parse_quantity(
                 )
             if not isinstance(q, pint.Quantity):  # a bare number in a string
                 q = ureg.Quantity(float(q), default_unit or target or "dimensionless")
-            elif q.dimensionless and str(q.units) == "dimensionless" and dimension != "dimensionless":
+            elif q.unitless and dimension != "dimensionless":
                 q = ureg.Quantity(q.magnitude, default_unit or target)
             if q.dimensionality != _pint_dimension(ureg, dimension):
                 raise UnitError(

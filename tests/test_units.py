@@ -1,0 +1,56 @@
+"""Unit parsing at the edges: strings and pint quantities in, SI floats (eV for energy) out."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from spinscope.errors import SpinscopeError, UnitError
+from spinscope.units import get_registry, parse_quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "dimension", "expected"),
+    [
+        ("707 eV", "energy", 707.0),
+        ("1.5 keV", "energy", 1500.0),
+        ("20 nm", "length", 20e-9),
+        ("20nm", "length", 20e-9),
+        ("240 um", "length", 240e-6),
+        ("240 µm", "length", 240e-6),
+        ("5 mJ/cm^2", "fluence", 50.0),
+        ("50 ps", "time", 50e-12),
+        ("8.9 g/cm^3", "density", 8900.0),
+        ("500 MHz", "frequency", 5e8),
+        ("300 K", "temperature", 300.0),
+        ("800 kA/m", "magnetisation", 8e5),
+        ("-24.6 mT", "field", -24.6e-3),
+        ("13 pJ/m", "exchange", 1.3e-11),
+        ("90 deg", "angle", math.pi / 2),
+    ],
+)
+def test_parse(text, dimension, expected):
+    assert parse_quantity(text, dimension) == pytest.approx(expected, rel=1e-12)
+
+
+def test_bare_numbers_are_internal_units_or_default_unit():
+    assert parse_quantity(707, "energy") == 707.0
+    assert parse_quantity(2e-8, "length") == 2e-8
+    assert parse_quantity(20, "length", default_unit="nm") == pytest.approx(2e-8)
+    assert parse_quantity("20", "length", default_unit="nm") == pytest.approx(2e-8)
+
+
+def test_pint_quantity_accepted():
+    q = get_registry().Quantity(3.0, "ps")
+    assert parse_quantity(q, "time") == pytest.approx(3e-12)
+
+
+@pytest.mark.parametrize("bad", ["20 nm", "five eV", "", "nan eV", True, [1, 2]])
+def test_wrong_dimension_or_garbage_is_one_line_unit_error(bad):
+    with pytest.raises(UnitError) as info:
+        parse_quantity(bad, "energy", field="beam.energy")
+    msg = str(info.value)
+    assert msg.startswith("beam.energy:")
+    assert "\n" not in msg
+    assert isinstance(info.value, SpinscopeError)
