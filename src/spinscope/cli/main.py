@@ -36,7 +36,17 @@ app = typer.Typer(
 )
 
 #: Modules under spinscope.cli that provide ``register(app)``.
-COMMAND_MODULES = ("config_cmd", "materials_cmd", "info_cmd", "demo_cmd")
+COMMAND_MODULES = (
+    "demo_cmd",
+    "materials_cmd",
+    "info_cmd",
+    "config_cmd",
+    "demag_cmd",
+    "llg_cmd",
+    "stxm_cmd",
+    "zoneplate_cmd",
+    "plan_cmd",
+)
 
 
 def _version_callback(value: bool) -> None:
