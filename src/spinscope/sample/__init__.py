@@ -1,1 +1,25 @@
 """What the magnetisation is: domain textures, layer stacks on membranes, textures from arrays and files."""
+
+from spinscope.sample.stack import film_on_membrane, magnetic_thickness, total_thickness
+from spinscope.sample.textures import (
+    WALL_TYPES,
+    bubble_lattice,
+    dominant_period,
+    labyrinth_domains,
+    radial_structure_factor,
+    stripe_domains,
+    texture_from_array,
+)
+
+__all__ = [
+    "WALL_TYPES",
+    "bubble_lattice",
+    "dominant_period",
+    "film_on_membrane",
+    "labyrinth_domains",
+    "magnetic_thickness",
+    "radial_structure_factor",
+    "stripe_domains",
+    "texture_from_array",
+    "total_thickness",
+]
