@@ -70,6 +70,8 @@ DIMS = (
     "x",
     "component",
     "q",
+    "field",
+    "line",
 )
 
 #: Units of coordinates along each dimension (``""`` for labels).
@@ -84,6 +86,8 @@ DIM_UNITS = {
     "x": "m",
     "component": "",
     "q": "1/m",
+    "field": "",  # a magnetic-field stage axis of a measured stack: values in the units the file gives
+    "line": "m",  # distance along a line scan
 }
 
 

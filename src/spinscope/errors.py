@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "DataModelError",
     "DataRangeError",
     "FileFormatError",
     "MaterialError",
@@ -66,6 +67,10 @@ class MaterialError(SpinscopeError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.message
+
+
+class DataModelError(SpinscopeError, ValueError):
+    """An array or dataset breaks a spinscope data contract (dims, coordinates, units, labels)."""
 
 
 class DataRangeError(SpinscopeError, ValueError):

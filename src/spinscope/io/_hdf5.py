@@ -1,0 +1,165 @@
+"""Shared HDF5 helpers of the readers: opening with one-line errors, decoding strings and units."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinscope.errors import FileFormatError, SpinscopeError
+
+__all__ = [
+    "HDF5_SIGNATURE",
+    "decode",
+    "find_hdf5_signature",
+    "length_factor",
+    "open_hdf5",
+    "wrap_errors",
+]
+
+#: The 8-byte signature that starts an HDF5 superblock (at offset 0, 512, 1024, 2048, ...).
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def find_hdf5_signature(path: str | os.PathLike) -> int | None:
+    """Offset of the HDF5 superblock signature in ``path``, or ``None`` if there is none."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        offset = 0
+        while offset + 8 <= size:
+            fh.seek(offset)
+            if fh.read(8) == HDF5_SIGNATURE:
+                return offset
+            offset = 512 if offset == 0 else offset * 2
+    return None
+
+
+def check_file(path: str | os.PathLike) -> Path:
+    """Raise :class:`FileFormatError` if ``path`` is missing, a folder or unreadable."""
+    p = Path(path)
+    if not p.exists():
+        raise FileFormatError(f"{p}: no such file", path=str(p))
+    if p.is_dir():
+        raise FileFormatError(f"{p}: expected a file, got a folder", path=str(p))
+    if not os.access(p, os.R_OK):
+        raise FileFormatError(f"{p}: cannot read (permission denied)", path=str(p))
+    return p
+
+
+@contextlib.contextmanager
+def open_hdf5(path: str | os.PathLike) -> Iterator[Any]:
+    """Open an HDF5 file read-only; errors become one-line :class:`FileFormatError`.
+
+    Parameters
+    ----------
+    path
+        File to open [file path].
+
+    Yields
+    ------
+    h5py.File
+        The open file.
+
+    Raises
+    ------
+    FileFormatError
+        "no such file", "not an HDF5 file", "truncated HDF5 file" or "corrupt HDF5 file", naming
+        the file.
+    """
+    import h5py
+
+    p = check_file(path)
+    if find_hdf5_signature(p) is None:
+        size = p.stat().st_size
+        what = "empty file" if size == 0 else "no HDF5 signature"
+        raise FileFormatError(f"{p}: not an HDF5 file ({what})", path=str(p))
+    try:
+        fh = h5py.File(p, "r", locking=False)
+    except Exception as exc:  # h5py raises OSError with the HDF5 error stack text
+        raise _open_error(p, exc) from None
+    try:
+        yield fh
+    finally:
+        with contextlib.suppress(Exception):
+            fh.close()
+
+
+def _open_error(p: Path, exc: Exception) -> FileFormatError:
+    text = str(exc)
+    m = re.search(r"truncated file: eof = (\d+).*stored_eof = (\d+)", text)
+    if m:
+        return FileFormatError(
+            f"{p}: truncated HDF5 file ({m.group(1)} of {m.group(2)} bytes)", path=str(p)
+        )
+    if "truncated" in text.lower():
+        return FileFormatError(f"{p}: truncated HDF5 file", path=str(p))
+    short = " ".join(text.split())[:160]
+    return FileFormatError(f"{p}: corrupt HDF5 file ({short})", path=str(p))
+
+
+@contextlib.contextmanager
+def wrap_errors(path: str | os.PathLike, what: str = "corrupt or unreadable HDF5 content"):
+    """Turn any non-spinscope exception raised while reading into a one-line FileFormatError."""
+    try:
+        yield
+    except SpinscopeError:
+        raise
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        short = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise FileFormatError(f"{path}: {what} ({short})", path=str(path)) from exc
+
+
+def decode(value: Any) -> Any:
+    """Decode bytes (UTF-8, falling back to Latin-1) and 1-element arrays of bytes/str to ``str``."""
+    if isinstance(value, np.ndarray):
+        if value.size == 1 and value.dtype.kind in "SOU":
+            return decode(value.reshape(-1)[0])
+        if value.dtype.kind in "SO":
+            return np.array([decode(v) for v in value.reshape(-1)], dtype=object).reshape(
+                value.shape
+            )
+        return value
+    if isinstance(value, bytes | np.bytes_):
+        b = bytes(value)
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            return b.decode("latin-1")
+    if isinstance(value, np.str_):
+        return str(value)
+    return value
+
+
+_LENGTH = {
+    "m": 1.0,
+    "mm": 1e-3,
+    "um": 1e-6,
+    "µm": 1e-6,  # micro sign U+00B5
+    "μm": 1e-6,  # Greek mu U+03BC
+    "micron": 1e-6,
+    "microns": 1e-6,
+    "micrometer": 1e-6,
+    "micrometre": 1e-6,
+    "nm": 1e-9,
+    "pm": 1e-12,
+    "cm": 1e-2,
+    "å": 1e-10,
+    "angstrom": 1e-10,
+}
+
+
+def length_factor(units: str | None) -> float | None:
+    """Factor that turns a length in ``units`` into metres, or ``None`` if not a known length unit."""
+    if units is None:
+        return None
+    u = str(units).strip()
+    if u in _LENGTH:
+        return _LENGTH[u]
+    return _LENGTH.get(u.lower())

@@ -1,0 +1,358 @@
+"""Reader of NeXus NXstxm files (PolLux/SLS and other STXMs) into the measured-stack contract.
+
+An NXstxm entry holds one NXdata group per detector (``counter0``, ``counter1``, ...) with the
+counts as signal and its axes named by ``axes``/``AXISNAME_indices`` attributes, an NXmonitor
+``control`` with the storage-ring current on the same grid, and an NXmonitor ``energy`` with the
+read-back photon energy. Axis names map to spinscope dims:
+
+======================  ========  ==========================================
+file axis               dim       conversion
+======================  ========  ==========================================
+``energy``              energy    eV (keV converted)
+``sample_x``            x         length units of the file (um, mm, ...) -> m
+``sample_y``            y         idem
+``zone_plate``          z         idem (focus scans)
+``sample_z``            z         idem
+``line_position``       line      idem; when the file gives no units, they are inferred from the
+                                  ``sample_x``/``sample_y`` positions along the line
+======================  ========  ==========================================
+
+``sample_x``/``sample_y`` along a line scan become non-dimension coordinates ``x``/``y`` on ``line``;
+an axis of one point (the fixed energy of an image) becomes a scalar coordinate. Other axis names
+are kept as they are (and the result is then not validated against the stack contract).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from spinscope.datamodel import STACK_DIMS, validate_stack
+from spinscope.errors import FileFormatError
+from spinscope.io._hdf5 import decode, length_factor, open_hdf5, wrap_errors
+
+__all__ = ["AXIS_DIMS", "is_nxstxm", "list_nxstxm", "read_nxstxm"]
+
+#: NXstxm axis name -> spinscope dim.
+AXIS_DIMS = {
+    "energy": "energy",
+    "sample_x": "x",
+    "sample_y": "y",
+    "zone_plate": "z",
+    "sample_z": "z",
+    "line_position": "line",
+}
+
+_CURRENT = {"a": 1.0, "ma": 1e-3, "ua": 1e-6, "µa": 1e-6, "μa": 1e-6}
+_TIME = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
+
+
+def _nx_class(obj) -> str | None:
+    v = obj.attrs.get("NX_class")
+    return None if v is None else str(decode(v))
+
+
+def _units(dset) -> str | None:
+    if "units" not in dset.attrs:
+        return None
+    u = decode(dset.attrs["units"])
+    if isinstance(u, np.ndarray):
+        u = u.reshape(-1)[0] if u.size else ""
+    return str(u).strip()
+
+
+def _entries(f) -> list:
+    import h5py
+
+    out = []
+    for key in sorted(f):
+        g = f.get(key)
+        if isinstance(g, h5py.Group) and _nx_class(g) == "NXentry":
+            out.append(g)
+    return out
+
+
+def _definition(entry) -> str | None:
+    if "definition" not in entry:
+        return None
+    v = decode(entry["definition"][()])
+    return str(v)
+
+
+def is_nxstxm(f) -> bool:
+    """Whether the open HDF5 file ``f`` has an NXentry with ``definition = NXstxm``."""
+    return any(_definition(e) == "NXstxm" for e in _entries(f))
+
+
+def _detectors(entry) -> list[str]:
+    import h5py
+
+    return [
+        k
+        for k in sorted(entry)
+        if isinstance(entry.get(k), h5py.Group) and _nx_class(entry[k]) == "NXdata"
+    ]
+
+
+def list_nxstxm(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Entries of an NXstxm file and their detector (NXdata) groups.
+
+    Returns
+    -------
+    dict
+        entry name -> list of detector group names.
+    """
+    p = Path(path)
+    with open_hdf5(p) as f, wrap_errors(p):
+        return {e.name.strip("/"): _detectors(e) for e in _entries(f)}
+
+
+def _str_list(value) -> list[str]:
+    v = decode(value)
+    if isinstance(v, np.ndarray):
+        return [str(x) for x in v.reshape(-1).tolist()]
+    s = str(v)
+    return [a.strip() for a in s.replace(",", ":").split(":") if a.strip()]
+
+
+def _indices(group, name: str) -> list[int] | None:
+    key = f"{name}_indices"
+    if key not in group.attrs:
+        return None
+    return [int(i) for i in np.atleast_1d(group.attrs[key]).reshape(-1)]
+
+
+def _length(values: np.ndarray, units: str | None, where: str) -> tuple[np.ndarray, str]:
+    f = length_factor(units)
+    if f is None:
+        raise FileFormatError(f"{where}: expected a length unit, got {units!r}")
+    return np.asarray(values, dtype=float) * f, "m"
+
+
+def _energy(values: np.ndarray, units: str | None, where: str) -> np.ndarray:
+    u = (units or "eV").strip()
+    if u in ("eV", "ev", ""):
+        return np.asarray(values, dtype=float)
+    if u.lower() == "kev":
+        return np.asarray(values, dtype=float) * 1e3
+    raise FileFormatError(f"{where}: expected energy in eV, got units {units!r}")
+
+
+def read_nxstxm(
+    path: str | os.PathLike, *, entry: str | None = None, detector: str | None = None
+) -> xr.Dataset:
+    """Read one entry of an NXstxm file as a measured stack.
+
+    Parameters
+    ----------
+    path
+        The NXstxm HDF5 file [file path].
+    entry
+        Name of the NXentry (default: the first, in name order, whose definition is NXstxm).
+    detector
+        Name of the NXdata group whose signal becomes ``counts`` (default: the first in name order,
+        e.g. ``counter0``). Other detectors of the same shape are kept as variables named after
+        their group.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``counts`` with dims among (energy, z, line, y, x) in SI (positions in m, energy in eV),
+        ``ring_current`` [A] when the entry has a ``control`` monitor, ``energy_readback`` [eV]
+        when it has an ``energy`` monitor, ``count_time`` [s]; attributes ``scan_type``, ``title``,
+        ``start_time``, ``end_time``, ``entry``, ``detector``, ``source_file``, ``source_format``.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is not HDF5, has no such entry or detector, or its axes are inconsistent.
+    """
+    p = Path(path)
+    with open_hdf5(p) as f, wrap_errors(p, "malformed NXstxm content"):
+        entries = _entries(f)
+        if not entries:
+            raise FileFormatError(f"{p}: no NXentry group (not a NeXus file)", path=str(p))
+        if entry is not None:
+            chosen = [e for e in entries if e.name.strip("/") == entry.strip("/")]
+            if not chosen:
+                names = [e.name.strip("/") for e in entries]
+                raise FileFormatError(f"{p}: no entry {entry!r}; entries are {names}", path=str(p))
+            ent = chosen[0]
+        else:
+            stxm = [e for e in entries if _definition(e) == "NXstxm"]
+            ent = (stxm or entries)[0]
+        dets = _detectors(ent)
+        if not dets:
+            raise FileFormatError(f"{p}: no NXdata (detector) group in {ent.name}", path=str(p))
+        det = detector if detector is not None else dets[0]
+        if det not in dets:
+            raise FileFormatError(f"{p}: no detector {det!r} in {ent.name}; have {dets}", path=str(p))
+        return _read_entry(p, ent, det, dets)
+
+
+def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
+    group = ent[det]
+    where = f"{p}:{group.name}"
+    sig_name = str(decode(group.attrs.get("signal", "data")))
+    if sig_name not in group:
+        raise FileFormatError(f"{where}: signal {sig_name!r} not found", path=str(p))
+    counts = np.asarray(group[sig_name][()])
+    shape = counts.shape
+    axes = _str_list(group.attrs["axes"]) if "axes" in group.attrs else []
+    if len(axes) != counts.ndim:
+        raise FileFormatError(
+            f"{where}: 'axes' {axes} do not match the {counts.ndim}-d signal {shape}", path=str(p)
+        )
+    dims = [AXIS_DIMS.get(a, a) for a in axes]
+    if len(set(dims)) != len(dims):
+        raise FileFormatError(f"{where}: axes {axes} map to repeated dims {dims}", path=str(p))
+
+    coords: dict[str, Any] = {}
+    raw: dict[str, tuple[np.ndarray, str | None]] = {}
+    for name in set(axes) | {k[: -len("_indices")] for k in group.attrs if k.endswith("_indices")}:
+        if name in group:
+            raw[name] = (np.asarray(group[name][()]), _units(group[name]))
+
+    # line position units: inferred from the sample positions along the line when absent
+    if "line_position" in raw and raw["line_position"][1] in (None, "", " "):
+        raw["line_position"] = (raw["line_position"][0], _infer_line_units(raw))
+
+    for i, axis in enumerate(axes):
+        if axis not in raw:
+            raise FileFormatError(f"{where}: axis field {axis!r} missing", path=str(p))
+        vals, units = raw[axis]
+        if vals.ndim != 1 or vals.size != shape[i]:
+            raise FileFormatError(
+                f"{where}: axis {axis!r} has shape {vals.shape}, expected ({shape[i]},)",
+                path=str(p),
+            )
+        coords[dims[i]] = _coord(axis, dims[i], (dims[i],), vals, units, where)
+
+    for name, (vals, units) in raw.items():
+        if name in axes:
+            continue
+        dim = AXIS_DIMS.get(name, name)
+        if dim in coords:
+            continue
+        idx = _indices(group, name)
+        if vals.size == 1:
+            coords[dim] = _coord(name, dim, (), vals.reshape(()), units, where)
+        elif idx is not None and vals.ndim == len(idx) and all(
+            0 <= k < len(dims) and vals.shape[j] == shape[k] for j, k in enumerate(idx)
+        ):
+            coords[dim] = _coord(name, dim, tuple(dims[k] for k in idx), vals, units, where)
+
+    # a single-point energy lives outside the axes (images, focus scans)
+    if "energy" not in coords and "energy" in group:
+        e = np.asarray(group["energy"][()])
+        if e.size == 1:
+            coords["energy"] = _coord(
+                "energy", "energy", (), e.reshape(()), _units(group["energy"]), where
+            )
+
+    data_vars: dict[str, Any] = {
+        "counts": xr.Variable(
+            dims, counts, {"units": "counts", "long_name": f"detector counts ({det})"}
+        )
+    }
+    for other in dets:
+        if other == det:
+            continue
+        g = ent[other]
+        s = str(decode(g.attrs.get("signal", "data")))
+        if s in g and g[s].shape == shape:
+            data_vars[other] = xr.Variable(
+                dims, np.asarray(g[s][()]), {"units": "counts", "long_name": f"detector counts ({other})"}
+            )
+
+    control = ent.get("control")
+    if control is not None and _nx_class(control) == "NXmonitor" and "data" in control:
+        rc = np.asarray(control["data"][()], dtype=float)
+        u = (_units(control["data"]) or "mA").strip()
+        factor = _CURRENT.get(u.lower())
+        if rc.shape == shape and factor is not None:
+            data_vars["ring_current"] = xr.Variable(
+                dims, rc * factor, {"units": "A", "long_name": "storage-ring current"}
+            )
+    emon = ent.get("energy")
+    if emon is not None and _nx_class(emon) == "NXmonitor" and "data" in emon:
+        ev = np.asarray(emon["data"][()])
+        if ev.shape == shape:
+            data_vars["energy_readback"] = xr.Variable(
+                dims,
+                _energy(ev, _units(emon["data"]), where),
+                {"units": "eV", "long_name": "photon energy read back"},
+            )
+    if "count_time" in group:
+        ct = np.asarray(group["count_time"][()], dtype=float)
+        factor = _TIME.get((_units(group["count_time"]) or "s").lower(), 1.0)
+        ct = ct * factor
+        attrs = {"units": "s", "long_name": "dwell time per pixel"}
+        if ct.size == 1:
+            data_vars["count_time"] = xr.Variable((), ct.reshape(()), attrs)
+        elif ct.ndim == 1:
+            match = [d for d in dims if coords[d].size == ct.size]
+            pref = [d for d in match if d == "energy"] or match
+            if pref:
+                data_vars["count_time"] = xr.Variable((pref[0],), ct, attrs)
+
+    attrs: dict[str, Any] = {
+        "source_format": "NXstxm",
+        "source_file": str(p),
+        "entry": ent.name.strip("/"),
+        "detector": det,
+    }
+    if "stxm_scan_type" in group:
+        attrs["scan_type"] = str(decode(group["stxm_scan_type"][()]))
+    for key in ("title", "start_time", "end_time", "definition"):
+        if key in ent:
+            attrs[key] = str(decode(ent[key][()]))
+    src = ent.get("instrument/source/name")
+    if src is not None:
+        attrs["facility"] = str(decode(src[()]))
+
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    order = [d for d in STACK_DIMS if d in dims] + [d for d in dims if d not in STACK_DIMS]
+    ds = ds.transpose(*order)
+    if all(d in STACK_DIMS for d in dims):
+        validate_stack(ds)
+    return ds
+
+
+def _coord(name: str, dim: str, cdims: tuple, vals, units, where: str) -> xr.Variable:
+    if dim == "energy":
+        return xr.Variable(
+            cdims, _energy(vals, units, f"{where}/{name}"), {"units": "eV", "long_name": "photon energy"}
+        )
+    if dim in ("x", "y", "z", "line"):
+        v, u = _length(vals, units, f"{where}/{name}")
+        long = {
+            "x": "sample x",
+            "y": "sample y",
+            "z": "zone-plate z" if name == "zone_plate" else "sample z",
+            "line": "position along the line",
+        }[dim]
+        return xr.Variable(cdims, v, {"units": u, "long_name": long})
+    v = np.asarray(vals)
+    if v.dtype.kind == "S":
+        v = decode(v)
+    return xr.Variable(cdims, v, {"units": units or ""})
+
+
+def _infer_line_units(raw: dict) -> str:
+    """Units of a line_position without units: those of sample_x/y if the line lengths agree."""
+    lp = np.asarray(raw["line_position"][0], dtype=float)
+    if "sample_x" not in raw or "sample_y" not in raw or lp.size < 2:
+        return ""
+    (sx, ux), (sy, uy) = raw["sample_x"], raw["sample_y"]
+    if ux != uy or length_factor(ux) is None or sx.size != lp.size or sy.size != lp.size:
+        return ""
+    length = float(np.hypot(sx[-1] - sx[0], sy[-1] - sy[0]))
+    span = float(lp[-1] - lp[0])
+    if length > 0 and abs(span - length) <= 0.01 * length:
+        return ux
+    return ""
