@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "stxm_cmd",
     "zoneplate_cmd",
     "plan_cmd",
+    "xrms_cmd",
 )
 
 

@@ -1,0 +1,101 @@
+"""Finite-difference micromagnetics: the Landau-Lifshitz-Gilbert core of spinscope.
+
+A lean numpy / scipy.fft engine: exchange, demagnetisation (Newell tensor, zero-padded FFT, thin
+film and 3-D), uniaxial anisotropy, interfacial DMI, Zeeman fields (static, pulse, rf, rotating),
+Slonczewski and Zhang-Li spin-transfer torques, Oersted field of a nanocontact/pillar, thermal
+field; adaptive Dormand-Prince integration with error control; relaxation; geometry masks; output
+as the magnetisation-movie contract of :mod:`spinscope.datamodel`.
+
+Example
+-------
+>>> from spinscope.dynamics.micromagnetics import Mesh, Simulation
+>>> mesh = Mesh.from_size((500e-9, 125e-9, 3e-9), (100, 25, 1))
+>>> sim = Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.02, m0=(1, 0.25, 0.1))
+>>> sim.relax()                                     # doctest: +SKIP
+>>> sim.set_fields([(-24.6e-3, 4.3e-3, 0.0)])       # tesla
+>>> movie = sim.run(1e-9, n_frames=201)             # doctest: +SKIP
+"""
+
+from spinscope.dynamics.micromagnetics.constants import GAMMA, MU0
+from spinscope.dynamics.micromagnetics.demag import DemagField, demag_tensor
+from spinscope.dynamics.micromagnetics.drives import (
+    CustomField,
+    OerstedField,
+    PulseField,
+    RFField,
+    RotatingField,
+    SlonczewskiTorque,
+    StaticField,
+    ThermalField,
+    ZhangLiTorque,
+    envelope,
+    oersted_cylinder,
+)
+from spinscope.dynamics.micromagnetics.errors import (
+    CoarseMeshWarning,
+    GeometryError,
+    MicromagneticsError,
+    ParameterError,
+    StepSizeError,
+)
+from spinscope.dynamics.micromagnetics.mesh import (
+    Mesh,
+    disk,
+    ellipse,
+    from_array,
+    nanocontact_region,
+    rectangle,
+    ring,
+)
+from spinscope.dynamics.micromagnetics.simulation import (
+    Simulation,
+    exchange_length,
+    magnetisation_movie,
+)
+from spinscope.dynamics.micromagnetics.standard_problems import (
+    first_zero_crossing,
+    kittel_frequency,
+    standard_problem_4,
+    standard_problem_5,
+)
+from spinscope.dynamics.micromagnetics.states import random_state, uniform, vortex
+
+__all__ = [
+    "GAMMA",
+    "MU0",
+    "CoarseMeshWarning",
+    "CustomField",
+    "DemagField",
+    "GeometryError",
+    "Mesh",
+    "MicromagneticsError",
+    "OerstedField",
+    "ParameterError",
+    "PulseField",
+    "RFField",
+    "RotatingField",
+    "Simulation",
+    "SlonczewskiTorque",
+    "StaticField",
+    "StepSizeError",
+    "ThermalField",
+    "ZhangLiTorque",
+    "demag_tensor",
+    "disk",
+    "ellipse",
+    "envelope",
+    "exchange_length",
+    "first_zero_crossing",
+    "from_array",
+    "kittel_frequency",
+    "magnetisation_movie",
+    "nanocontact_region",
+    "oersted_cylinder",
+    "random_state",
+    "rectangle",
+    "ring",
+    "standard_problem_4",
+    "standard_problem_5",
+    "uniform",
+    "vortex",
+]

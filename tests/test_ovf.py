@@ -1,0 +1,207 @@
+"""OVF 1.0 / 2.0 read and write: bit-exact round trips, files as MuMax3 and OOMMF write them."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from spinscope.errors import FileFormatError, SpinscopeError
+from spinscope.io.ovf import read_ovf, read_ovf_folder, write_ovf
+
+
+def _field(nz=2, ny=3, nx=4, seed=0):
+    import xarray as xr
+
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(nz, ny, nx, 3))
+    return xr.DataArray(
+        a, dims=("z", "y", "x", "component"),
+        coords={"z": ("z", (np.arange(nz) + 0.5) * 3e-9, {"units": "m"}),
+                "y": ("y", (np.arange(ny) - 1) * 5e-9, {"units": "m"}),
+                "x": ("x", (np.arange(nx) + 0.5) * 4e-9, {"units": "m"}),
+                "component": ["x", "y", "z"]},
+        name="m", attrs={"units": "", "cell_size": [4e-9, 5e-9, 3e-9]})
+
+
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("fmt", ["binary8", "binary4", "text"])
+def test_round_trip_is_bit_exact(tmp_path, version, fmt):
+    da = _field()
+    p = write_ovf(tmp_path / "a.ovf", da, format=fmt, version=version, time=2.5e-10)
+    back = read_ovf(p)
+    want = da.values if fmt != "binary4" else da.values.astype(np.float32).astype(float)
+    assert np.array_equal(back.values, want)
+    assert back.dims == ("z", "y", "x", "component")
+    for c in "xyz":
+        assert np.allclose(back[c].values, da[c].values, rtol=0, atol=1e-22)
+        assert back[c].attrs["units"] == "m"
+    assert back.attrs["time"] == 2.5e-10
+    assert back.attrs["ovf_version"] == version and back.attrs["format"] == fmt
+    # writing again what was read gives the same bytes (OVF 1.0's value-range header lines of
+    # float32-rounded data may differ in the last digit)
+    p2 = write_ovf(tmp_path / "b.ovf", back, format=fmt, version=version)
+    if not (version == 1 and fmt == "binary4"):
+        assert p2.read_bytes() == p.read_bytes()
+
+
+def test_check_values_and_byte_order(tmp_path):
+    da = _field(1, 1, 1)
+    raw2 = write_ovf(tmp_path / "a.ovf", da, format="binary8", version=2).read_bytes()
+    i = raw2.index(b"# Begin: Data Binary 8\n") + len(b"# Begin: Data Binary 8\n")
+    assert struct.unpack("<d", raw2[i:i + 8])[0] == 123456789012345.0
+    raw1 = write_ovf(tmp_path / "b.ovf", da, format="binary4", version=1).read_bytes()
+    i = raw1.index(b"# Begin: Data Binary 4\n") + len(b"# Begin: Data Binary 4\n")
+    assert struct.unpack(">f", raw1[i:i + 4])[0] == 1234567.0
+
+
+def _mumax3_file(path, data, t):
+    """An OVF 2.0 file exactly as MuMax3's oommf.WriteOVF2 writes it (binary 4, float32 LE)."""
+    nz, ny, nx, _ = data.shape
+    hdr = (
+        "# OOMMF OVF 2.0\n"
+        "# Segment count: 1\n"
+        "# Begin: Segment\n"
+        "# Begin: Header\n"
+        "# Title: m\n"
+        "# meshtype: rectangular\n"
+        "# meshunit: m\n"
+        "# xmin: 0\n"
+        "# ymin: 0\n"
+        "# zmin: 0\n"
+        f"# xmax: {nx * 5e-9!r}\n"
+        f"# ymax: {ny * 5e-9!r}\n"
+        f"# zmax: {nz * 3e-9!r}\n"
+        "# valuedim: 3\n"
+        "# valuelabels: m_x m_y m_z\n"
+        "# valueunits: 1 1 1\n"
+        f"# Desc: Total simulation time:  {t!r}  s\n"
+        "# xbase: 2.5e-09\n"
+        "# ybase: 2.5e-09\n"
+        "# zbase: 1.5e-09\n"
+        f"# xnodes: {nx}\n"
+        f"# ynodes: {ny}\n"
+        f"# znodes: {nz}\n"
+        "# xstepsize: 5e-09\n"
+        "# ystepsize: 5e-09\n"
+        "# zstepsize: 3e-09\n"
+        "# End: Header\n"
+        "# Begin: Data Binary 4\n"
+    ).encode("ascii")
+    body = struct.pack("<f", 1234567.0)
+    for iz in range(nz):
+        for iy in range(ny):
+            for ix in range(nx):
+                body += struct.pack("<fff", *data[iz, iy, ix])
+    tail = b"# End: Data Binary 4\n# End: Segment\n"
+    path.write_bytes(hdr + body + tail)
+
+
+def test_reads_a_mumax3_file(tmp_path):
+    rng = np.random.default_rng(4)
+    data = rng.normal(size=(1, 5, 8, 3)).astype(np.float32)
+    _mumax3_file(tmp_path / "m000003.ovf", data, 1.5e-10)
+    da = read_ovf(tmp_path / "m000003.ovf")
+    assert da.dims == ("y", "x", "component")
+    assert np.array_equal(da.values, data[0].astype(float))
+    assert da.attrs["time"] == 1.5e-10
+    assert da.attrs["units"] == ""  # MuMax3's "1" = dimensionless
+    assert da.x.values[0] == pytest.approx(2.5e-9) and da.x.values[1] - da.x.values[0] == \
+        pytest.approx(5e-9)
+    assert da.attrs["valuelabels"] == "m_x m_y m_z"
+
+
+def test_reads_an_oommf_ovf1_text_file(tmp_path):
+    text = (
+        "# OOMMF: rectangular mesh v1.0\n"
+        "# Segment count: 1\n"
+        "# Begin: Segment\n"
+        "# Begin: Header\n"
+        "# Title: Oxs_TimeDriver::Magnetization\n"
+        "# Desc: Iteration: 42, Stage: 0\n"
+        "# Desc: Time (s) : 3e-11\n"
+        "# meshtype: rectangular\n"
+        "# meshunit: m\n"
+        "# xbase: 1e-09\n# ybase: 1e-09\n# zbase: 1e-09\n"
+        "# xstepsize: 2e-09\n# ystepsize: 2e-09\n# zstepsize: 2e-09\n"
+        "# xnodes: 2\n# ynodes: 1\n# znodes: 1\n"
+        "# xmin: 0\n# ymin: 0\n# zmin: 0\n# xmax: 4e-09\n# ymax: 2e-09\n# zmax: 2e-09\n"
+        "# valueunit: A/m\n"
+        "# valuemultiplier: 800000\n"
+        "# ValueRangeMinMag: 1e-8\n# ValueRangeMaxMag: 800000\n"
+        "# End: Header\n"
+        "# Begin: Data Text\n"
+        "1 0 0\n"
+        "0 0.6 0.8  # comment\n"
+        "# End: Data Text\n"
+        "# End: Segment\n")
+    (tmp_path / "o.omf").write_text(text)
+    da = read_ovf(tmp_path / "o.omf")
+    assert np.allclose(da.values, [[[8e5, 0, 0], [0, 4.8e5, 6.4e5]]])
+    assert da.attrs["time"] == 3e-11
+    assert da.attrs["units"] == "A/m"
+
+
+def test_folder_becomes_a_movie(tmp_path):
+    rng = np.random.default_rng(5)
+    for i in range(4):
+        _mumax3_file(tmp_path / f"m{i:06d}.ovf", rng.normal(size=(1, 3, 4, 3)).astype(np.float32),
+                     i * 5e-12)
+    movie = read_ovf_folder(tmp_path)
+    assert movie.dims == ("time", "y", "x", "component")
+    assert np.allclose(movie.time.values, [0, 5e-12, 10e-12, 15e-12])
+    assert movie.time.attrs["units"] == "s"
+    from spinscope.datamodel import validate_magnetisation
+
+    validate_magnetisation(movie, check_norm=False)
+
+
+def test_scalar_file_and_bad_files(tmp_path):
+    import xarray as xr
+
+    s = xr.DataArray(np.arange(6.0).reshape(2, 3), dims=("y", "x"), name="Edens",
+                     attrs={"units": "J/m3", "cell_size": [1e-9, 1e-9, 1e-9]})
+    p = write_ovf(tmp_path / "s.ovf", s)
+    back = read_ovf(p)
+    assert back.dims == ("y", "x") and np.array_equal(back.values, s.values)
+    with pytest.raises(FileFormatError, match="OVF 1.0"):
+        write_ovf(tmp_path / "s1.ovf", s, version=1)
+    with pytest.raises(FileFormatError, match="no such"):
+        read_ovf(tmp_path / "missing.ovf")
+    (tmp_path / "junk.ovf").write_text("hello\n")
+    with pytest.raises(FileFormatError, match="not an OVF"):
+        read_ovf(tmp_path / "junk.ovf")
+    raw = p.read_bytes()
+    (tmp_path / "trunc.ovf").write_bytes(raw[: len(raw) - 40])
+    with pytest.raises(FileFormatError, match="truncated"):
+        read_ovf(tmp_path / "trunc.ovf")
+    bad = bytearray(raw)
+    i = raw.index(b"Binary 8\n") + 9
+    bad[i:i + 8] = struct.pack("<d", 1.0)
+    (tmp_path / "check.ovf").write_bytes(bytes(bad))
+    with pytest.raises(SpinscopeError, match="check value"):
+        read_ovf(tmp_path / "check.ovf")
+    with pytest.raises(FileFormatError, match="no OVF"):
+        read_ovf_folder(_empty(tmp_path))
+    with pytest.raises(FileFormatError, match="no such folder"):
+        read_ovf_folder(tmp_path / "missing_dir")
+
+
+def _empty(tmp_path):
+    d = tmp_path / "empty"
+    d.mkdir()
+    return d
+
+
+def test_simulation_movie_round_trip(tmp_path):
+    import spinscope.dynamics.micromagnetics as mm
+
+    mesh = mm.Mesh.from_size((40e-9, 20e-9, 3e-9), (8, 4, 1))
+    mv = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, m0=(1, 1, 0)).run(2e-12, n_frames=3)
+    for i in range(3):
+        write_ovf(tmp_path / f"m{i:06d}.ovf", mv.isel(time=i).drop_vars("m_avg"))
+    movie = read_ovf_folder(tmp_path)
+    assert np.array_equal(movie.values, mv.values)
+    assert np.allclose(movie.time.values, mv.time.values, rtol=1e-15)
+    assert np.allclose(movie.x.values, mv.x.values, rtol=0, atol=1e-22)
