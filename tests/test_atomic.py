@@ -45,3 +45,14 @@ def test_existing_output_needs_overwrite(tmp_path):
     with atomic_path(target, overwrite=True) as tmp:
         tmp.write_text("new")
     assert target.read_text() == "new"
+
+
+def test_output_mode_follows_umask_not_mkstemp(tmp_path):
+    import os
+
+    target = tmp_path / "out.txt"
+    with atomic_path(target) as tmp:
+        tmp.write_text("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -46,6 +46,14 @@ def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     return p
 
 
+def _target_mode(target: Path) -> int:
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path to write; on success it is renamed onto ``path``.
@@ -69,6 +77,8 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates mode 0600; give the output the mode a plain open() would have
+        os.chmod(tmp_path, _target_mode(target))
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
