@@ -18,20 +18,34 @@ from spinscope.config.base import (
 )
 from spinscope.config.experiment import SCHEMA_VERSION, ExperimentConfig, LayerConfig
 from spinscope.config.load import check_config, load_config, load_toml
+from spinscope.config.micromagnetics import LLGConfig
+from spinscope.config.ultrafast import (
+    DemagConfig,
+    HeatSinkConfig,
+    PumpConfig,
+    SublatticeConfig,
+    UltrafastMaterialConfig,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
     "Angle",
+    "DemagConfig",
     "Density",
     "Duration",
     "Energy",
     "ExperimentConfig",
     "Fluence",
     "Frequency",
+    "HeatSinkConfig",
+    "LLGConfig",
     "LayerConfig",
+    "PumpConfig",
     "Length",
     "SpinscopeModel",
+    "SublatticeConfig",
     "Temperature",
+    "UltrafastMaterialConfig",
     "check_config",
     "load_config",
     "load_toml",

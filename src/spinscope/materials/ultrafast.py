@@ -291,7 +291,7 @@ def _ferri(name, tm, re, x_re, t_c, thickness, absorbed, t0=300.0, extra_refs=No
                              R=re["R"], antiparallel=True),
         ],
         exchange=exchange,
-        lambda_ex=0.5 / PS,  # ESTIMATE, see references
+        lambda_ex=0.8 / PS,  # ESTIMATE, see references
         thickness=thickness,
         absorbed_fraction=absorbed,
         heat_sink=SIN_MEMBRANE,
@@ -300,7 +300,10 @@ def _ferri(name, tm, re, x_re, t_c, thickness, absorbed, t0=300.0, extra_refs=No
     )
 
 
-_FE_ALLOY = {"name": "Fe", "mu": 1.92, "T_C": 1043.0, "R": R_FE, "n": N_FE,
+# TM sublattice of the Gd-Fe(-Co) alloys: twice the pure-Fe estimate (25.9 ps^-1, close to Co's 25.3):
+# ESTIMATE, chosen so that the TM demagnetises >= 2x faster than Gd at moderate fluence as observed
+# element-resolved by Radu et al., Nature 472, 205 (2011)
+_FE_ALLOY = {"name": "Fe", "mu": 1.92, "T_C": 1043.0, "R": 2.0 * R_FE, "n": N_FE,
              "gamma": _gamma(_FE_SOMMERFELD, 7.874, 55.845), "g": G_FE}
 _GD_ALLOY = {"name": "Gd", "mu": 7.63, "T_C": 297.0, "R": GD_KOOPMANS["R"], "n": N_GD,
              "gamma": _gamma(_GD_SOMMERFELD, 7.90, 157.25), "g": G_GD}
