@@ -3,7 +3,7 @@
 Submodules load their heavy dependencies (lmfit, scipy.sparse) on import; import what you use:
 ``spinscope.analysis.azimuthal`` (geometry, integration, beam centre, PONI), ``.rings`` (ring fits,
 M(t) from the integrated intensity), ``.timetrace`` (demagnetisation and ring-shift fits, wall
-velocity).
+velocity), ``.xmcd`` (STXM XMCD contrast, registration, Fourier mode maps, cone angle).
 """
 
 import importlib
@@ -25,6 +25,19 @@ _EXPORTS = {
     "fit_q1_trace": "timetrace",
     "wall_velocity": "timetrace",
     "analyze_profiles": "timetrace",
+    "normalise_by_monitor": "xmcd",
+    "photons_per_bunch": "xmcd",
+    "register_shift": "xmcd",
+    "register_helicities": "xmcd",
+    "align": "xmcd",
+    "xmcd_contrast": "xmcd",
+    "xmcd_images": "xmcd",
+    "dynamic_part": "xmcd",
+    "fourier_maps": "xmcd",
+    "cone_angle": "xmcd",
+    "radial_wave_fit": "xmcd",
+    "even_odd_relative_signal": "xmcd",
+    "difference_image": "xmcd",
 }
 
 __all__ = sorted(_EXPORTS)

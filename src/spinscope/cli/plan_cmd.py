@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,10 +26,36 @@ def parse_flux(value: str) -> float:
         ) from None
 
 
+def _human(res):
+    lines = [
+        f"signal {res['signal']:.3g} at SNR {res['snr']:.3g}: "
+        f"{res['photons_per_pixel']:.4g} detected photons per pixel",
+        f"  detected rate {res['detected_rate']:.4g} /s -> {res['time_per_pixel']:.4g} s per pixel",
+        f"  {res['pixels']} pixels: total {res['total_time']:.4g} s ({res['total_time'] / 3600:.3g} h)",
+    ]
+    if "pileup_penalty" in res:
+        lines.append(
+            f"  {res['mean_photons_per_bunch']:.3g} photons per bunch, pile-up penalty "
+            f"{res['pileup_penalty']:.3f}"
+        )
+    if "resolution" in res:
+        lines.append(
+            f"  resolution {res['resolution']['resolution'] * 1e9:.3g} nm, time resolution "
+            f"{res['time_resolution']['time_resolution'] * 1e12:.3g} ps FWHM"
+        )
+    if "scans" in res:
+        lines.append(f"  {res['scans']} scans of {res['dwell']:.3g} s dwell")
+    return "\n".join(lines)
+
+
 def plan(
-    signal: Annotated[float, typer.Option("--signal", help="Relative signal s, e.g. 1e-4.")],
-    snr: Annotated[float, typer.Option("--snr", help="Wanted signal-to-noise ratio k.")],
-    flux: Annotated[str, typer.Option("--flux", help="Photons/s in focus, e.g. '1e8 /s'.")],
+    config: Annotated[
+        Path | None,
+        typer.Argument(help="STXM configuration (TOML); replaces the options below.", show_default=False),
+    ] = None,
+    signal: Annotated[float | None, typer.Option("--signal", help="Relative signal s, e.g. 1e-4.")] = None,
+    snr: Annotated[float | None, typer.Option("--snr", help="Wanted signal-to-noise ratio k.")] = None,
+    flux: Annotated[str | None, typer.Option("--flux", help="Photons/s in focus, e.g. '1e8 /s'.")] = None,
     transmission: Annotated[
         float, typer.Option("--transmission", help="Sample transmission T (0..1].")
     ] = 1.0,
@@ -49,7 +76,21 @@ def plan(
     Shot noise of the difference of two Poisson measurements: photons per pixel and time channel
     = k^2 (2+s)^2 / s^2 (~ 4 k^2 / s^2), detected at flux x transmission x efficiency. A --dwell
     must last at least one revolution of the ring (bessy2 when --dwell is given without --ring).
+
+    With CONFIG (an STXM experiment file) flux, transmission, pixels, channels, dwell and ring come
+    from the file, the signal from its [plan] section or its scenario, and the resolution and
+    time-resolution budgets are added.
     """
+    if config is not None:
+        from spinscope.workflows.stxm import plan_from_config
+
+        emit(plan_from_config(config), as_json=json_, human=_human)
+        return
+    missing = [name for name, v in (("--signal", signal), ("--snr", snr), ("--flux", flux)) if v is None]
+    if missing:
+        from spinscope.errors import ConfigError
+
+        raise ConfigError(f"plan: give a CONFIG file or the options {', '.join(missing)}")
     from spinscope.cli.zoneplate_cmd import positive_quantity
     from spinscope.planning.stxm_budget import plan_stxm
     from spinscope.sources.storage_ring import ring_preset
@@ -72,23 +113,7 @@ def plan(
     if r is not None:
         result["ring"] = r.name
 
-    def human(res):
-        lines = [
-            f"signal {res['signal']:.3g} at SNR {res['snr']:.3g}: "
-            f"{res['photons_per_pixel']:.4g} detected photons per pixel",
-            f"  detected rate {res['detected_rate']:.4g} /s -> {res['time_per_pixel']:.4g} s per pixel",
-            f"  {res['pixels']} pixels: total {res['total_time']:.4g} s ({res['total_time'] / 3600:.3g} h)",
-        ]
-        if "pileup_penalty" in res:
-            lines.append(
-                f"  {res['mean_photons_per_bunch']:.3g} photons per bunch, pile-up penalty "
-                f"{res['pileup_penalty']:.3f}"
-            )
-        if "scans" in res:
-            lines.append(f"  {res['scans']} scans of {res['dwell']:.3g} s dwell")
-        return "\n".join(lines)
-
-    emit(result, as_json=json_, human=human)
+    emit(result, as_json=json_, human=_human)
 
 
 def register(app: typer.Typer) -> None:

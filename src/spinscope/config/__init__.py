@@ -19,6 +19,7 @@ from spinscope.config.base import (
 from spinscope.config.experiment import SCHEMA_VERSION, ExperimentConfig, LayerConfig
 from spinscope.config.load import check_config, load_config, load_toml
 from spinscope.config.micromagnetics import LLGConfig
+from spinscope.config.stxm import StxmConfig
 from spinscope.config.ultrafast import (
     DemagConfig,
     HeatSinkConfig,
@@ -43,6 +44,7 @@ __all__ = [
     "PumpConfig",
     "Length",
     "SpinscopeModel",
+    "StxmConfig",
     "SublatticeConfig",
     "Temperature",
     "UltrafastMaterialConfig",
