@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from spinscope.atomic import atomic_path
 from spinscope.errors import ConfigError
+from spinscope.viz._output import movie_format, pyplot, save_figure, write_rgb_movie
 
 __all__ = [
     "movie_format",
@@ -39,13 +39,6 @@ __all__ = [
 _Q_NM = 1e-9
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _time_unit(span: float) -> tuple[float, str]:
@@ -60,15 +53,6 @@ def _time_unit(span: float) -> tuple[float, str]:
     return 1e6, "us"
 
 
-def _save(fig, path: str | Path, *, overwrite: bool, dpi: int = 110) -> Path:
-    plt = _pyplot()
-    path = Path(path)
-    try:
-        with atomic_path(path, overwrite=overwrite) as tmp:
-            fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=dpi)
-    finally:
-        plt.close(fig)
-    return path
 
 
 def _log_limits(img: np.ndarray, valid: np.ndarray) -> tuple[float, float]:
@@ -121,7 +105,7 @@ def plot_detector_image(
     from matplotlib.colors import LogNorm
     from matplotlib.patches import Ellipse
 
-    plt = _pyplot()
+    plt = pyplot()
     img = np.asarray(image, dtype=float)
     if img.ndim != 2:
         raise ConfigError(f"image: expected one frame (y, x), got shape {img.shape}", field="image")
@@ -161,7 +145,7 @@ def plot_detector_image(
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path, overwrite=overwrite)
+    return save_figure(fig, path, overwrite=overwrite)
 
 
 def plot_radial_profiles(
@@ -198,7 +182,7 @@ def plot_radial_profiles(
     pathlib.Path
         The written file.
     """
-    plt = _pyplot()
+    plt = pyplot()
     if not isinstance(profiles, xr.Dataset) or "intensity" not in profiles:
         raise ConfigError("profiles: expected a Dataset with 'intensity' over (delay, q)", field="profiles")
     if set(profiles["intensity"].dims) != {"delay", "q"}:
@@ -240,7 +224,7 @@ def plot_radial_profiles(
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path, overwrite=overwrite)
+    return save_figure(fig, path, overwrite=overwrite)
 
 
 def _model_curve(fit: Mapping[str, Any] | None, t: np.ndarray) -> np.ndarray | None:
@@ -300,7 +284,7 @@ def plot_time_traces(
     pathlib.Path
         The written file.
     """
-    plt = _pyplot()
+    plt = pyplot()
     if not isinstance(traces, xr.Dataset) or "m" not in traces or "delay" not in traces.coords:
         raise ConfigError("traces: expected a Dataset with 'm' along a 'delay' coordinate [s]",
                           field="traces")
@@ -342,26 +326,13 @@ def plot_time_traces(
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path, overwrite=overwrite)
+    return save_figure(fig, path, overwrite=overwrite)
 
 
 # ----------------------------------------------------------------------------------------------
 # movie
 
 
-def movie_format() -> str:
-    """Container :func:`write_movie` uses by default: ``"mp4"`` with ``imageio-ffmpeg``, else ``"gif"``.
-
-    Returns
-    -------
-    str
-        ``"mp4"`` or ``"gif"``.
-    """
-    try:
-        import imageio_ffmpeg  # noqa: F401
-    except ImportError:
-        return "gif"
-    return "mp4"
 
 
 def _bin_frames(stack: np.ndarray, b: int) -> np.ndarray:
@@ -422,7 +393,6 @@ def write_movie(
         A stack that is not 3D, a suffix other than ``.gif``/``.mp4``, or ``.mp4`` without
         ``imageio-ffmpeg``.
     """
-    import imageio.v3 as iio
     from matplotlib.colors import LogNorm, Normalize
 
     path = Path(path)
@@ -464,7 +434,7 @@ def write_movie(
         norm = Normalize(vmin=lo, vmax=max(hi, lo + 1e-12))
         stack = np.where(valid, stack, lo)
 
-    plt = _pyplot()
+    plt = pyplot()
     ny, nx = stack.shape[1:]
     # canvas size in pixels: a multiple of 16 (video codecs work on 16 x 16 macro blocks)
     dpi = 100
@@ -508,11 +478,4 @@ def write_movie(
         plt.close(fig)
         if bar is not None:
             bar.__exit__(None, None, None)
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        if suffix == ".gif":
-            iio.imwrite(tmp, np.stack(images), extension=".gif", duration=1000.0 / float(fps), loop=0)
-        else:
-            # the temporary name does not end in .mp4: name the container for ffmpeg
-            iio.imwrite(tmp, np.stack(images), extension=".mp4", plugin="FFMPEG", fps=float(fps),
-                        codec="libx264", macro_block_size=16, output_params=["-f", "mp4"])
-    return path
+    return write_rgb_movie(np.stack(images), path, fps=fps, overwrite=overwrite)

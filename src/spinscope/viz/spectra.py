@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from spinscope.atomic import atomic_path
+from spinscope.viz._output import pyplot, save_figure
 
 __all__ = ["plot_transmission_contrast"]
 
@@ -38,11 +38,7 @@ def plot_transmission_contrast(
     pathlib.Path
         The written file.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     n = len(panels)
     fig, axes = plt.subplots(3, n, figsize=(4.2 * n, 8.4), sharex="col", squeeze=False)
     for col, (label, ds) in enumerate(panels):
@@ -75,10 +71,4 @@ def plot_transmission_contrast(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    try:
-        with atomic_path(path, overwrite=overwrite) as tmp:
-            fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=110)
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, path, overwrite=overwrite)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from spinscope.atomic import atomic_path
+from spinscope.viz._output import movie_format, pyplot, save_figure, write_rgb_movie
 
 __all__ = ["movie_formats", "plot_contrast", "plot_mode_maps", "write_movie"]
 
@@ -25,21 +25,11 @@ def _extent(da: xr.DataArray):
 
 
 def _figure(ncols: int):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, ncols, figsize=(4.2 * ncols, 3.8), squeeze=False)
     return plt, fig, axes[0]
 
 
-def _save(fig, plt, path, overwrite):
-    p = Path(path)
-    with atomic_path(p, overwrite=overwrite) as tmp:
-        fig.savefig(tmp, dpi=110, format=p.suffix.lstrip(".") or "png")
-    plt.close(fig)
-    return p
 
 
 def plot_contrast(images: dict[str, xr.DataArray], path: str | Path, *, title: str = "",
@@ -77,7 +67,7 @@ def plot_contrast(images: dict[str, xr.DataArray], path: str | Path, *, title: s
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, plt, path, overwrite)
+    return save_figure(fig, path, overwrite=overwrite)
 
 
 def plot_mode_maps(maps: xr.Dataset, path: str | Path, *, title: str = "", overwrite: bool = False) -> Path:
@@ -104,16 +94,12 @@ def plot_mode_maps(maps: xr.Dataset, path: str | Path, *, title: str = "", overw
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, plt, path, overwrite)
+    return save_figure(fig, path, overwrite=overwrite)
 
 
 def movie_formats() -> tuple[str, ...]:
     """Movie suffixes this installation can write: ``(".gif",)``, plus ``".mp4"`` with imageio-ffmpeg."""
-    try:
-        import imageio_ffmpeg  # noqa: F401
-    except ImportError:
-        return (".gif",)
-    return (".gif", ".mp4")
+    return (".gif", ".mp4") if movie_format() == "mp4" else (".gif",)
 
 
 def write_movie(movie: xr.DataArray, path: str | Path, *, dim: str = "delay", fps: float = 4.0,
@@ -140,7 +126,6 @@ def write_movie(movie: xr.DataArray, path: str | Path, *, dim: str = "delay", fp
     pathlib.Path
         The written file.
     """
-    import imageio.v3 as iio
     from matplotlib import colormaps
 
     from spinscope.errors import ConfigError
@@ -153,9 +138,4 @@ def write_movie(movie: xr.DataArray, path: str | Path, *, dim: str = "delay", fp
     rgb = colormaps["RdBu_r"]((np.nan_to_num(v) / lim + 1.0) / 2.0)[..., :3]
     up = max(1, int(np.ceil(256 / max(v.shape[1], v.shape[2]))))
     frames = (np.repeat(np.repeat(rgb, up, axis=1), up, axis=2) * 255).astype(np.uint8)
-    with atomic_path(p, overwrite=overwrite) as tmp:
-        if p.suffix.lower() == ".gif":
-            iio.imwrite(tmp, frames, extension=".gif", duration=1000.0 / fps, loop=0)
-        else:  # pragma: no cover - needs imageio-ffmpeg
-            iio.imwrite(tmp, frames, extension=".mp4", fps=fps)
-    return p
+    return write_rgb_movie(frames, p, fps=fps, overwrite=overwrite)
