@@ -571,7 +571,7 @@ class ZonePlate:
             "outer_zone_width": self.outer_zone_width,
             "central_stop": self.central_stop,
             "focal_length": self.focal_length(energy),
-            "zones": self.zones,
+            "zones": round(self.zones, 6),  # D/(4 dr) without floating-point dust
             "numerical_aperture": self.numerical_aperture(energy),
             "resolution": self.resolution,
             "depth_of_focus": self.depth_of_focus(energy),
