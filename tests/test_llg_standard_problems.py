@@ -42,8 +42,8 @@ def test_sp4_field1_zero_crossing_and_final_state(sp4_field1):
     # MuMax3 certification value at 1 ns (128 x 32 cells): (-0.9845, 0.1268, 0.0432)
     assert np.allclose(m[-1], SP4_REFERENCE["final_field1_mumax3"], atol=0.01)
     # regression guard on the shape of the trajectory (extrema of this engine at 100 x 25 cells:
-    # up to 0.3 ns: max <m_y> 0.754 at 0.128 ns, min <m_y> -0.50 at 0.235 ns, min <m_z> -0.17 at 0.18 ns); the
-    # published reference curves themselves could not be obtained for a point-by-point comparison
+    # up to 0.3 ns: max <m_y> 0.754 at 0.128 ns, min <m_y> -0.50 at 0.235 ns, min <m_z> -0.17 at 0.18 ns);
+    # the point-by-point comparison with the OOMMF reference trajectory is in test_llg_reference.py
     t = np.array(sp4_field1["t"])
     early = t <= 0.3e-9
     t, m = t[early], m[early]
