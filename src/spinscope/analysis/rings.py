@@ -14,7 +14,13 @@ scattering under it is smooth and a straight line is the least committal), ``"po
 
 Derived quantities
 ------------------
-- Domain period ``p = 2 pi / q0`` (stripe domains of period ``p`` scatter at ``q = 2 pi / p``).
+- Domain period ``p = 2 pi / q0`` (stripe domains of period ``p`` scatter at ``q = 2 pi / p``) in the
+  small-angle limit. Given the ``wavelength``, :func:`fit_ring` uses the exact grating condition of
+  transmission through a thin film instead: a period ``p`` scatters to the transverse wave vector
+  ``k_perp = k sin(2 theta) = 2 pi / p``, and with ``q = 2 k sin(theta)``, ``k_perp = q cos(theta)``, so
+  ``p = 2 pi / (q0 cos(theta0))`` (:func:`transverse_period`; ``cos(theta)`` differs from 1 by
+  ``~ (q lambda / 4 pi)^2 / 2``, 1e-3 at 2 theta = 5 deg). The correlation length then uses the FWHM in
+  ``k_perp``, ``FWHM_q cos(2 theta0) / cos(theta0)``.
 - Correlation length ``xi = 2 / FWHM_q``. This is the decay length of the exponential pair
   correlation ``exp(-|r| / xi)`` whose Fourier transform is a Lorentzian of half width ``1 / xi``; it
   is applied to every line shape as a definition. (Some papers quote ``2 pi / FWHM_q`` instead, larger
@@ -38,6 +44,7 @@ from spinscope.errors import ConfigError, DataRangeError
 
 __all__ = [
     "RING_SHAPES",
+    "transverse_period",
     "BACKGROUNDS",
     "fit_ring",
     "fit_rings",
@@ -51,6 +58,28 @@ BACKGROUNDS = ("constant", "linear", "power")
 
 #: FWHM of a Gaussian in units of its standard deviation: 2 sqrt(2 ln 2).
 _GAUSS_FWHM = 2.0 * math.sqrt(2.0 * math.log(2.0))
+
+
+def transverse_period(q, wavelength: float):
+    """Period ``2 pi / k_perp`` of a structure in a thin film that scatters to momentum transfer ``q``.
+
+    Parameters
+    ----------
+    q
+        Momentum transfer ``4 pi sin(theta) / lambda`` [1/m].
+    wavelength
+        Photon wavelength [m].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``lambda / sin(2 theta)`` with ``theta = asin(q lambda / 4 pi)`` [m].
+    """
+    s = np.asarray(q, dtype=float) * wavelength / (4.0 * math.pi)
+    if np.any((s <= 0) | (s >= 1)):
+        raise DataRangeError(f"q: expected 0 < q < 4 pi / lambda, got {q!r}", field="q")
+    out = wavelength / np.sin(2.0 * np.arcsin(s))
+    return float(out) if out.ndim == 0 else out
 
 
 def _profile_arrays(profile, sigma=None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -102,6 +131,7 @@ def fit_ring(
     background: str = "linear",
     q_range: tuple[float, float] | None = None,
     sigma=None,
+    wavelength: float | None = None,
 ) -> dict[str, float]:
     """Fit one scattering ring with a peak plus background.
 
@@ -119,13 +149,17 @@ def fit_ring(
         ``(q_min, q_max)`` window of the fit [1/m]; default: the whole profile.
     sigma
         Errors of the intensities (overrides the Dataset's ``sigma``); unweighted fit when absent.
+    wavelength
+        Photon wavelength [m]; given, the period and correlation length follow the exact transverse
+        wave vector ``k_perp = q cos(theta)`` (module notes) instead of ``q``.
 
     Returns
     -------
     dict
         ``amplitude`` (peak area [intensity x 1/m]), ``height`` [intensity], ``q0`` [1/m], ``fwhm``
         [1/m], ``eta`` (pseudo-Voigt Lorentzian fraction; 1 or 0 for the pure shapes), ``period``
-        ``2 pi / q0`` [m], ``correlation_length`` ``2 / fwhm`` [m], each with ``<name>_err``, plus
+        ``2 pi / q0`` (``2 pi / k_perp`` with ``wavelength``) [m], ``correlation_length`` ``2 / fwhm``
+        [m], each with ``<name>_err``, plus
         ``redchi`` and ``npoints``. The background parameters are returned as ``bkg_<name>``.
 
     Raises
@@ -217,10 +251,19 @@ def fit_ring(
     else:
         out["eta"], out["eta_err"] = (1.0 if shape == "lorentzian" else 0.0), 0.0
     q0, dq0 = out["q0"], out["q0_err"]
-    out["period"] = 2.0 * math.pi / q0
-    out["period_err"] = 2.0 * math.pi * dq0 / q0**2
-    out["correlation_length"] = 2.0 / out["fwhm"]
-    out["correlation_length_err"] = 2.0 * out["fwhm_err"] / out["fwhm"] ** 2
+    # d k_perp / d q = cos(2 theta) / cos(theta) (k_perp = k sin 2 theta, q = 2 k sin theta); 1 without
+    # the wavelength (small-angle limit)
+    if wavelength is not None and 0 < q0 * wavelength / (4.0 * math.pi) < 1:
+        th = math.asin(q0 * wavelength / (4.0 * math.pi))
+        k_perp = q0 * math.cos(th)
+        slope = math.cos(2.0 * th) / math.cos(th)
+    else:
+        k_perp, slope = q0, 1.0
+    out["period"] = 2.0 * math.pi / k_perp
+    out["period_err"] = 2.0 * math.pi * slope * dq0 / k_perp**2
+    fwhm_k = out["fwhm"] * slope
+    out["correlation_length"] = 2.0 / fwhm_k
+    out["correlation_length_err"] = 2.0 * out["fwhm_err"] * slope / fwhm_k**2
     for name, par in p.items():
         if name.startswith(("b_", "p_")):
             scale = y_scale
@@ -251,6 +294,7 @@ def fit_rings(
     shape: str = "lorentzian",
     background: str = "linear",
     q_range: tuple[float, float] | None = None,
+    wavelength: float | None = None,
 ) -> xr.Dataset:
     """Fit the ring of every profile along ``dim`` (e.g. ``q1(t)``, the width and period versus delay).
 
@@ -260,7 +304,7 @@ def fit_rings(
         Dataset with ``intensity`` (and ``sigma``) over ``(dim, q)``.
     dim
         The dimension to loop over.
-    shape, background, q_range
+    shape, background, q_range, wavelength
         As :func:`fit_ring`.
 
     Returns
@@ -282,7 +326,8 @@ def fit_rings(
     vals = {f"{k}{suf}": np.full(n, np.nan) for k in keys for suf in ("", "_err")}
     for i in range(n):
         try:
-            r = fit_ring(profiles.isel({dim: i}), shape=shape, background=background, q_range=q_range)
+            r = fit_ring(profiles.isel({dim: i}), shape=shape, background=background, q_range=q_range,
+                         wavelength=wavelength)
         except DataRangeError:
             continue
         for k in vals:

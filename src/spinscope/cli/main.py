@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "zoneplate_cmd",
     "plan_cmd",
     "xrms_cmd",
+    "xrms_sim_cmd",
 )
 
 

@@ -1,11 +1,21 @@
 """``spinscope demo``: the embedded default experiment, run end to end.
 
-Until the instrument workflows exist, the demo answers the first question of a Co/Tb experiment:
-*where, and how strongly, does the film show magnetic contrast?* It computes the optical constants of
-a Co80Tb20 film on a SiN membrane (charge and magnetic parts, both sublattices, the Tb moment
-antiparallel to Co) across the Tb N4,5 edge reached by HHG, the Co L3,2 edge and the Tb M5,4 edge, the
-transmission for both helicities, the XMCD asymmetry and the best photon energy per edge, and writes a
-table (CSV), a NeXus file and a figure.
+The default is the tabletop HHG experiment of Fan et al., Optica 9, 399 (2022): an optical pump and the
+HHG harmonic nearest the Tb N5 edge (order 125 of a 1.03 um driver, ~150.5 eV, > 2e9 photons/s/1 % BW at
+1 kHz) probing the labyrinth domains of a Co80Tb20 film on a SiN membrane by resonant magnetic
+small-angle scattering. The demo
+
+1. simulates the delay scan with realistic photon numbers and detector noise
+   (:func:`spinscope.workflows.xrms_simulate.simulate_xrms`, NeXus file ``xrms_scan.nxs``);
+2. analyses it blind, exactly as a measured scan (:func:`spinscope.workflows.xrms_analysis.analyze_xrms`,
+   folder ``analysis/``: detector image, radial profiles versus delay, M(t) and q1(t) with fits, movie);
+3. compares the injected with the recovered parameters (``tau_m``, ``amplitude``, ``tau_r``, ``period``,
+   ``correlation_length``, ``q_shift``; the injected values are defined in
+   :mod:`spinscope.workflows.xrms_simulate`);
+4. answers "which edge and which harmonic": the optical constants of the film (charge and magnetic parts,
+   both sublattices, the Tb moment antiparallel to Co) across the Tb N4,5 edge reached by HHG, the Co L3,2
+   and the Tb M5,4 edges, the transmission for both helicities, the XMCD asymmetry and the best photon
+   energy per edge (table ``transmission_contrast.csv``, ``.nxs`` and ``.png``).
 """
 
 from __future__ import annotations
@@ -14,20 +24,29 @@ import csv
 import json
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from spinscope.atomic import atomic_path
-from spinscope.config import ExperimentConfig, load_config
+from spinscope.config import ExperimentConfig
 from spinscope.errors import OutputExistsError
 
-__all__ = ["DEFAULT_CONFIG", "MANIFEST", "run_demo"]
+__all__ = ["COMPARED", "DEFAULT_CONFIG", "MANIFEST", "run_demo"]
 
-#: The embedded default configuration.
-DEFAULT_CONFIG = files("spinscope.workflows") / "defaults" / "cotb_transmission.toml"
+#: The embedded default configuration (an XRMS configuration, spinscope.config.xrms).
+DEFAULT_CONFIG = files("spinscope.workflows") / "defaults" / "xrms_fan2022_cotb.toml"
 #: File that marks a folder as written by the demo (so a re-run may replace its own outputs).
 MANIFEST = "spinscope-demo.json"
+#: Parameters compared between injection and recovery (SI: s, m; amplitude and q_shift dimensionless).
+COMPARED = ("tau_m", "amplitude", "tau_r", "period", "correlation_length", "q_shift")
+#: Energy windows of the transmission-contrast table: Tb N4,5 (HHG), Co L3,2, Tb M5,4 [eV].
+_CONTRAST_GRIDS = (
+    {"start": 130.0, "stop": 180.0, "step": 0.1},
+    {"start": 765.0, "stop": 805.0, "step": 0.1},
+    {"start": 1225.0, "stop": 1290.0, "step": 0.1},
+)
 
 _EDGES = ("K", "L1", "L2", "L3", "M1", "M2", "M3", "M4", "M5", "N1", "N2", "N3", "N4", "N5")
 
@@ -80,7 +99,7 @@ def _prepare_output(out: Path, *, overwrite: bool) -> bool:
 def run_demo(
     output_dir: str | Path = "spinscope-demo",
     *,
-    config: str | Path | ExperimentConfig | None = None,
+    config: Any = None,
     overwrite: bool = False,
     progress: bool = True,
 ) -> dict:
@@ -92,51 +111,110 @@ def run_demo(
         Folder for the outputs [path]; created if needed. A folder written by an earlier demo run is
         refreshed; any other non-empty folder needs ``overwrite``.
     config
-        Configuration file or model; the embedded default (Co80Tb20 on Si3N4) when ``None``.
+        XRMS configuration file or model (:class:`spinscope.config.xrms.XrmsConfig`); the embedded default
+        (Fan et al. 2022, Co/Tb at the Tb N5 edge) when ``None``.
     overwrite
         Allow replacing files in a folder not written by the demo.
     progress
-        Show a progress bar on stderr.
+        Show progress bars on stderr.
 
     Returns
     -------
     dict
-        ``name``, ``sample``, ``edges`` (one entry per energy range: ``label``, ``energy_range`` [eV],
-        ``edges`` with their energies [eV], ``best_energy`` [eV] maximising the contrast figure of
-        merit, ``transmission``, ``transmission_asymmetry`` and ``xmcd_asymmetry`` there,
-        ``photons_for_unit_snr`` per helicity and pixel), ``outputs`` (written files) and ``seed``.
+        ``name``, ``injected`` and ``recovered`` (same keys: ``tau_m`` [s], ``amplitude``, ``tau_r`` [s],
+        ``period`` [m], ``correlation_length`` [m], ``q_shift``), ``uncertainty`` (one-sigma errors of the
+        recovered values), ``source`` (harmonic, energy [eV], photons), ``edges`` (transmission contrast per
+        edge: ``label``, ``best_energy`` [eV], ``transmission``, ``transmission_asymmetry``,
+        ``xmcd_asymmetry``, ``photons_for_unit_snr``), ``outputs`` (written files) and ``seed``.
     """
-    from spinscope.workflows.transmission import stack_transmission
+    from spinscope.workflows.xrms_analysis import analyze_xrms
+    from spinscope.workflows.xrms_simulate import load_xrms_config, simulate_xrms
 
-    if config is None:
-        cfg = load_config(str(DEFAULT_CONFIG))
-    elif isinstance(config, ExperimentConfig):
-        cfg = config
-    else:
-        cfg = load_config(config)
-    if not cfg.beam.energies:
-        from spinscope.errors import ConfigError
-
-        raise ConfigError("beam.energies: the demo needs at least one energy grid", field="beam.energies")
-
+    cfg = load_xrms_config(str(DEFAULT_CONFIG) if config is None else config)
     out = Path(output_dir)
     replace = _prepare_output(out, overwrite=overwrite)
+    out.mkdir(parents=True, exist_ok=True)
 
+    sim = simulate_xrms(cfg, output=out / "xrms_scan.nxs", overwrite=True if replace else False,
+                        progress=progress)
+    ana = analyze_xrms(out / "xrms_scan.nxs", output=out / "analysis", overwrite=True, progress=progress)
+    fit = ana["fit"]
+    recovered = {
+        "tau_m": fit.get("tau_m"),
+        "amplitude": fit.get("amplitude"),
+        "tau_r": fit.get("tau_r"),
+        "period": ana.get("period"),
+        "correlation_length": ana.get("correlation_length"),
+        "q_shift": ana.get("q_shift"),
+    }
+    uncertainty = {
+        "tau_m": fit.get("tau_m_err"),
+        "amplitude": fit.get("amplitude_err"),
+        "tau_r": fit.get("tau_r_err"),
+        "period": ana.get("period_err"),
+        "correlation_length": ana.get("correlation_length_err"),
+        "q_shift": None,
+    }
+    injected = {k: sim["injected"][k] for k in COMPARED}
+
+    edges, contrast_outputs = _transmission_contrast(cfg, out, replace=replace, progress=progress)
+    outputs = [sim["output"]] + list(ana["outputs"]) + contrast_outputs
+    result = {
+        "name": cfg.name,
+        "injected": injected,
+        "recovered": recovered,
+        "uncertainty": uncertainty,
+        "source": sim["source"],
+        "photons_per_frame": sim["photons_per_frame"],
+        "irf_fwhm": sim["irf_fwhm"],
+        "n_delays": sim["n_delays"],
+        "edges": edges,
+        "outputs": [str(p) for p in outputs],
+        "seed": cfg.seed,
+    }
+    with atomic_path(out / MANIFEST, overwrite=True) as tmp:
+        tmp.write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+    result["outputs"].append(str(out / MANIFEST))
+    return result
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON values (NaN and inf become null)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    return obj
+
+
+def _transmission_contrast(cfg, out: Path, *, replace: bool, progress: bool) -> tuple[list, list[Path]]:
+    """The optical-constant and XMCD-contrast table of the film across the HHG and soft X-ray edges."""
     from spinscope.materials import get_material
+    from spinscope.workflows.transmission import stack_transmission
 
-    magnetic = [layer for layer in cfg.sample.layers if layer.magnetic]
+    exp = ExperimentConfig.model_validate({
+        "schema_version": 1,
+        "name": cfg.sample.name,
+        "seed": cfg.seed,
+        "sample": {"name": cfg.sample.name,
+                   "layers": [layer.model_dump() for layer in cfg.sample.layers]},
+        "beam": {"helicity": 1, "energies": list(_CONTRAST_GRIDS)},
+    })
+    magnetic = [layer for layer in exp.sample.layers if layer.magnetic]
     elements: list[str] = []
-    for layer in magnetic or cfg.sample.layers:
+    for layer in magnetic or exp.sample.layers:
         elements += [e for e in get_material(layer.material, density=layer.density).composition
                      if e not in elements]
-
     panels: list[tuple[str, xr.Dataset]] = []
     summaries = []
-    grids = cfg.beam.energies
-    with _progress(progress, len(grids)) as advance:
-        for grid in grids:
+    with _progress(progress, len(exp.beam.energies)) as advance:
+        for grid in exp.beam.energies:
             energy = grid.values()
-            ds = stack_transmission(cfg, energy)
+            ds = stack_transmission(exp, energy)
             edges = _edges_in(elements, grid.start, grid.stop)
             label = _label(edges)
             fom = ds["contrast_figure_of_merit"].values
@@ -157,24 +235,12 @@ def run_demo(
             )
             panels.append((label, ds))
             advance(label)
-
-    out.mkdir(parents=True, exist_ok=True)
     outputs = [
         _write_csv(out / "transmission_contrast.csv", panels, overwrite=replace),
-        _write_nexus(out / "transmission_contrast.nxs", panels, cfg, overwrite=replace),
-        _write_figure(out / "transmission_contrast.png", panels, cfg, overwrite=replace),
+        _write_nexus(out / "transmission_contrast.nxs", panels, exp, overwrite=replace),
+        _write_figure(out / "transmission_contrast.png", panels, exp, overwrite=replace),
     ]
-    result = {
-        "name": cfg.name,
-        "sample": cfg.sample.name,
-        "edges": summaries,
-        "outputs": [str(p) for p in outputs],
-        "seed": cfg.seed,
-    }
-    with atomic_path(out / MANIFEST, overwrite=True) as tmp:
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-    result["outputs"].append(str(out / MANIFEST))
-    return result
+    return summaries, outputs
 
 
 class _progress:

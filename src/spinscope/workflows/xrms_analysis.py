@@ -24,8 +24,11 @@ The same steps run on spinscope's own simulated NeXus files and on measured lab 
    shadow and the falling edge of the direct-beam halo just outside it); no peak means the geometry or
    the centre puts the ring off the detector (:class:`~spinscope.errors.DataRangeError`). A ring fit of
    the reference profile (``shape`` + linear background) sets the analysis window
-   ``q0 +- 3 FWHM`` (within ``0.3 q0 .. 1.7 q0``), the period ``2 pi / q0`` and the correlation
-   length ``2 / FWHM`` (definition in :mod:`spinscope.analysis.rings`).
+   ``q0 +- 3 FWHM`` (within ``0.3 q0 .. 1.7 q0``), the period ``2 pi / k_perp`` with the exact
+   transverse wave vector ``k_perp = q0 cos(theta0)`` of transmission through a thin film (stripes of
+   period ``p`` scatter to ``k_perp = 2 pi / p``; ``2 pi / q0`` would be short by ``cos(theta0)``) and the
+   correlation length ``2 / FWHM`` of the ring in ``k_perp`` (:func:`spinscope.analysis.rings.fit_ring`
+   with the wavelength).
 5. **M(t)** = ``sqrt(integral (I(q, t) - B(q)) dq / the same of the reference)`` over the window, with
    ``B(q)`` the fitted baseline of the reference ring (dark level and non-magnetic scattering, which do
    not change with the pump); the reference is the pump-off frames when the file has them (per delay
@@ -520,7 +523,8 @@ def _mean_profile(profiles: xr.Dataset, sel: np.ndarray) -> xr.Dataset:
     return out
 
 
-def _fit_best(profile: xr.Dataset, *, shape: str, window: tuple[float, float]) -> dict[str, Any]:
+def _fit_best(profile: xr.Dataset, *, shape: str, window: tuple[float, float],
+              wavelength: float | None = None) -> dict[str, Any]:
     """Ring fit with the background model (linear or power law) of the lower Akaike criterion.
 
     A linear baseline suits a flat background (dark level, diffuse scattering); the power law
@@ -533,7 +537,7 @@ def _fit_best(profile: xr.Dataset, *, shape: str, window: tuple[float, float]) -
     n_peak = 4 if shape == "pseudovoigt" else 3
     for model, k_bkg in (("linear", 2), ("power", 3)):
         try:
-            r = fit_ring(profile, shape=shape, background=model, q_range=window)
+            r = fit_ring(profile, shape=shape, background=model, q_range=window, wavelength=wavelength)
         except DataRangeError:
             if model == "linear":
                 raise
@@ -548,7 +552,8 @@ def _fit_best(profile: xr.Dataset, *, shape: str, window: tuple[float, float]) -
     return best[1]
 
 
-def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str, cut_q: float):
+def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str, cut_q: float,
+                    wavelength: float | None = None):
     """Ring fit of the reference profile and the analysis window (q_lo, q_hi) [1/m]."""
     from spinscope.analysis.rings import fit_ring
 
@@ -570,7 +575,7 @@ def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str
                 field="q_range",
             )
         window = (max(lo, qmin), min(hi, qmax))
-        ring = _fit_best(ref_profile, shape=shape, window=window)
+        ring = _fit_best(ref_profile, shape=shape, window=window, wavelength=wavelength)
         return ring, window
     q_peak, fwhm0, q_ill = _detect_ring(q, y, ref_profile["sigma"].values, source)
     lo_lim = max(q_ill, cut_q)
@@ -584,7 +589,7 @@ def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str
     try:
         ring = fit_ring(ref_profile, shape=shape, background="linear", q_range=window)  # sets the window
         window = window_for(ring["q0"], ring["fwhm"])
-        ring = _fit_best(ref_profile, shape=shape, window=window)
+        ring = _fit_best(ref_profile, shape=shape, window=window, wavelength=wavelength)
     except DataRangeError as exc:
         raise DataRangeError(
             f"{source}: the ring near q = {q_peak:.4g} 1/m could not be fitted ({exc}); it may lie at the "
@@ -890,7 +895,7 @@ def analyze_xrms(
         result, traces, rings, ring_ref, window, bkg = _analyse_profiles(
             profiles, ref_profiles, extras, t0_given=t0_given, irf=irf, shape=shape, q_range=q_range,
             cut_q=0.0 if bs is None else _q_of_radius(geom, bs),
-            source=source, prog=prog,
+            source=source, prog=prog, wavelength=geom.wavelength,
         )
         result["geometry"] = {
             "energy": geom.energy,
@@ -927,7 +932,8 @@ def _q_of_radius(geom, r: float) -> float:
     return 4.0 * math.pi * math.sin(0.5 * math.atan2(float(r), geom.distance)) / geom.wavelength
 
 
-def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q_range, cut_q, source, prog):
+def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q_range, cut_q, source, prog,
+                      wavelength=None):
     """Ring, M(t), q1(t) and the fits; returns (result dict, traces, rings, reference ring, window, B(q))."""
     from spinscope.analysis.rings import fit_ring, integrated_intensity, magnetisation_trace
     from spinscope.analysis.timetrace import fit_demagnetisation, fit_q1_trace, wall_velocity
@@ -959,7 +965,8 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
             pre = np.arange(n) < max(2, n // 10)
         ref_mean = _mean_profile(profiles, pre)
         ref_kind = "delays before t0"
-    ring_ref, window = _reference_ring(ref_mean, shape=shape, q_range=q_range, source=source, cut_q=cut_q)
+    ring_ref, window = _reference_ring(ref_mean, shape=shape, q_range=q_range, source=source, cut_q=cut_q,
+                                       wavelength=wavelength)
     q = np.asarray(profiles["q"].values, dtype=float)
     bkg = _baseline(ring_ref, q)
 
@@ -1002,7 +1009,7 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
         # the reference ring from the final reference delays
         ring_ref, window = _reference_ring(
             _mean_profile(profiles, delays < t_ref), shape=shape, q_range=q_range or window, source=source,
-            cut_q=cut_q,
+            cut_q=cut_q, wavelength=wavelength,
         )
         bkg = _baseline(ring_ref, q)
     else:
@@ -1020,7 +1027,7 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
     for i in range(n):
         try:
             r = fit_ring(profiles.isel(delay=i), shape=shape, background=ring_ref["background_model"],
-                         q_range=window)
+                         q_range=window, wavelength=wavelength)
         except DataRangeError:
             r = None
         if r is not None:
