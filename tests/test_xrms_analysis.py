@@ -376,3 +376,24 @@ def test_cli_option_parsers():
         _center("a,b")
     rc, stdout, _ = run_cli(["xrms", "--help"])
     assert rc == 0 and "analyze" in stdout
+
+
+def test_sharp_ring_without_halo_is_found_and_a_bare_halo_is_not():
+    """A ring rising straight out of a dark profile (no direct-beam halo) must not be mistaken for a
+    beam-stop shadow; a shadow followed by a falling halo alone is no ring."""
+    import numpy as np
+
+    from spinscope.errors import DataRangeError
+    from spinscope.workflows.xrms_analysis import _detect_ring
+
+    q = np.linspace(1e7, 1.5e8, 300)  # bins of 4.7e5 1/m
+    rng = np.random.default_rng(0)
+    for sigma_q in (1.5e6, 8e5, 5e5):  # ring rms widths of 3.2, 1.7 and 1.1 bins
+        y = 1000 * np.exp(-0.5 * ((q - 5.2e7) / sigma_q) ** 2)
+        s = np.sqrt(y + 1)
+        q0, fwhm, _ = _detect_ring(q, y + rng.normal(0, 1, q.size) * s, s, "sharp")
+        assert abs(q0 - 5.2e7) < 2 * (q[1] - q[0])
+        assert fwhm < 6 * sigma_q
+    halo = np.where(q < 3e7, 1.0, 5000 * (q / 3e7) ** -4) + 1
+    with pytest.raises(DataRangeError, match="no scattering ring"):
+        _detect_ring(q, halo + rng.normal(0, 1, q.size) * np.sqrt(halo), np.sqrt(halo), "halo")

@@ -456,7 +456,9 @@ def _detect_ring(q: np.ndarray, y: np.ndarray, s: np.ndarray, source: str) -> tu
     """Position and FWHM [1/m] of the most prominent ring, and the lowest q of the illuminated region.
 
     The beam-stop shadow (the leading bins at the floor level) is skipped, and a peak within the first
-    three bins after it (the falling edge of the direct-beam halo) does not count as a ring.
+    three bins after it (the falling edge of the direct-beam halo) does not count as a ring. When that
+    leaves no peak, a ring that rises straight out of the dark region (sharp ring, no halo) is looked
+    for from just before the first bright bin; a halo edge is rejected there by its asymmetry.
     """
     from scipy.signal import find_peaks, peak_widths
 
@@ -490,6 +492,19 @@ def _detect_ring(q: np.ndarray, y: np.ndarray, s: np.ndarray, source: str) -> tu
     peaks, props = find_peaks(cut, prominence=threshold)
     keep = peaks > 2  # a maximum right at the cut is the falling halo of the direct beam
     peaks, prom = peaks[keep], props["prominences"][keep]
+    if peaks.size == 0 and start:
+        # A sharp ring right after a dark region (no direct-beam halo) rises within the skipped bins:
+        # look again from three bins before the first bright one. A halo edge found this way is told
+        # from a ring by its shape: it falls far more slowly than it rises.
+        start = max(0, start - 5)
+        cut = _smooth(yv[start:], 1.5)
+        peaks, props = find_peaks(cut, prominence=threshold)
+        if peaks.size:
+            _, _, left, right = peak_widths(cut, peaks, rel_height=0.5)
+            ringlike = (peaks >= 2) & (right - peaks < 3.0 * np.maximum(peaks - left, 0.5))
+            peaks, prom = peaks[ringlike], props["prominences"][ringlike]
+        else:
+            prom = props["prominences"]
     if peaks.size == 0:
         raise off
     k = int(peaks[np.argmax(prom)])
@@ -777,7 +792,12 @@ def analyze_xrms(
     OutputExistsError
         Outputs of an earlier run in ``output`` without ``overwrite``.
     """
-    from spinscope.analysis.azimuthal import AzimuthalIntegrator, DetectorGeometry, find_beam_center
+    from spinscope.analysis.azimuthal import (
+        AzimuthalIntegrator,
+        DetectorGeometry,
+        SaturationWarning,
+        find_beam_center,
+    )
     from spinscope.analysis.rings import RING_SHAPES
     from spinscope.units import parse_quantity
 
@@ -848,7 +868,25 @@ def analyze_xrms(
             data[flagged] = sat
         saturated_pixels = 0
         if sat is not None:
-            saturated_pixels = int(np.count_nonzero((data >= sat) & ~bad[None]))
+            hit = (data >= sat) & ~bad[None]
+            saturated_pixels = int(np.count_nonzero(hit))
+            hot = hit.any(axis=0)
+            ref_frames = extras.get("reference")
+            if ref_frames is not None:
+                hot |= np.any(np.asarray(ref_frames) >= sat, axis=tuple(range(np.ndim(ref_frames) - 2)))
+                hot &= ~bad
+            if hot.any():
+                # Masking a pixel only in the frames where it saturates would integrate different pixel
+                # sets at different delays (a hot speckle in one frame biases that M(t) point): the
+                # pixels concerned are excluded from every frame instead.
+                warnings.warn(
+                    f"frames: {saturated_pixels} saturated pixels (>= {sat:g}) in "
+                    f"{int(np.count_nonzero(hit.any(axis=(1, 2))))} of {hit.shape[0]} frames; the "
+                    f"{int(np.count_nonzero(hot))} pixels concerned are masked in every frame",
+                    SaturationWarning,
+                    stacklevel=2,
+                )
+                bad = bad | hot
 
         # beam centre
         if geom.center is None:
