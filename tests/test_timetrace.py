@@ -167,3 +167,20 @@ def test_analyze_profiles_gives_a_json_ready_summary():
     injected = q_t[-1] / q_ref - 1
     assert out["q_shift"] == pytest.approx(injected, abs=4 * out["q1_err"][-1] / q_ref)
     assert len(out["m"]) == len(out["delay"]) == len(out["q1"]) == delays.size
+
+
+def test_wall_velocity_uses_the_exact_transverse_period_when_given_the_wavelength():
+    import numpy as np
+
+    from spinscope.analysis.timetrace import wall_velocity
+
+    lam = 8.24e-9  # ~150 eV
+    t = np.linspace(1e-12, 5e-12, 9)
+    period = 120e-9 + 50.0 * t  # the period grows at 50 m/s
+    q = 4 * np.pi * np.sin(np.arcsin(lam / period) / 2) / lam  # exact thin-film grating condition
+    exact = wall_velocity(t, q, np.full(t.size, 1e3), wavelength=lam)
+    assert exact["period_rate"] == pytest.approx(50.0, rel=1e-9)
+    assert exact["wall_velocity"] == pytest.approx(25.0, rel=1e-9)
+    # 2 pi / q is short by cos(theta): the small-angle rate is off at the 1e-3 level here
+    approx = wall_velocity(t, q, np.full(t.size, 1e3))
+    assert abs(approx["period_rate"] / 50.0 - 1) > 1e-4

@@ -280,6 +280,7 @@ def wall_velocity(
     *,
     t_range: tuple[float, float] | Sequence[float] | None = None,
     geometry_factor: float = 0.5,
+    wavelength: float | None = None,
 ) -> dict[str, float]:
     """Domain-period growth rate ``dp/dt`` from ``q1(t)`` and the implied wall velocity.
 
@@ -297,6 +298,10 @@ def wall_velocity(
     geometry_factor
         ``v = geometry_factor * dp/dt``; 0.5 for one widening domain per period whose two walls move
         apart (module docstring).
+    wavelength
+        Photon wavelength [m]. When given, the period is the exact transverse period
+        ``lambda / sin(2 theta)`` of a thin film (:func:`spinscope.analysis.rings.transverse_period`)
+        instead of ``2 pi / q1``, which is short by ``cos(theta)``.
 
     Returns
     -------
@@ -315,8 +320,19 @@ def wall_velocity(
         raise DataRangeError(f"t_range: {t.size} delays in the window; need at least 3", field="t_range")
     if np.any(y <= 0):
         raise DataRangeError("q1: expected positive peak positions [1/m]", field="q1")
-    p = 2.0 * np.pi / y
-    pe = None if e is None else 2.0 * np.pi * e / y**2
+    if wavelength is None:
+        p = 2.0 * np.pi / y
+        pe = None if e is None else 2.0 * np.pi * e / y**2
+    else:
+        from spinscope.analysis.rings import transverse_period
+
+        p = np.asarray(transverse_period(y, wavelength), dtype=float)
+        # p = lambda / sin(2 theta), theta = asin(q lambda / 4 pi):
+        # dp/dq = -2 lambda cos(2 theta) / sin(2 theta)^2 * (lambda / 4 pi) / cos(theta)
+        theta = np.arcsin(y * wavelength / (4.0 * np.pi))
+        dpdq = (-2.0 * wavelength * np.cos(2 * theta) / np.sin(2 * theta) ** 2
+                * wavelength / (4.0 * np.pi) / np.cos(theta))
+        pe = None if e is None else np.abs(dpdq) * e
     tc = t[0]
     a = np.stack([np.ones_like(t), t - tc], axis=1)
     w = np.ones_like(t) if pe is None else 1.0 / pe

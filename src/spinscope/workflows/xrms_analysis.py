@@ -1106,7 +1106,7 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
     late = ok & (delays > fit["t0"] + 3.0 * fit["tau_m"])
     if late.sum() >= 3:
         try:
-            wall = wall_velocity(delays[late], q1[late], q1_err[late])
+            wall = wall_velocity(delays[late], q1[late], q1_err[late], wavelength=wavelength)
         except DataRangeError:
             wall = None
     last = np.flatnonzero(ok)
