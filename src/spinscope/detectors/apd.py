@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.rng import as_generator
 
 __all__ = [
     "APD",
@@ -42,13 +43,6 @@ __all__ = [
 ]
 
 
-def as_generator(rng=None) -> np.random.Generator:
-    """``numpy.random.Generator`` from a Generator (returned as is), an int seed, or ``None``."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, int | np.integer | np.random.SeedSequence):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng: expected a numpy Generator, an int seed or None, got {type(rng).__name__}")
 
 
 def detection_probability(mu):

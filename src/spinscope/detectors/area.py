@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from spinscope.errors import ConfigError, DataRangeError
+from spinscope.rng import as_generator
 from spinscope.units import energy_to_wavelength, parse_quantity
 
 __all__ = ["SI_PAIR_ENERGY", "AreaDetector", "Recorded", "silicon_quantum_efficiency"]
@@ -105,12 +106,6 @@ class Recorded(NamedTuple):
     saturated: np.ndarray
 
 
-def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0):
-        return np.random.default_rng(rng)
-    raise ConfigError(f"rng: expected a numpy Generator, a non-negative int seed or None, got {rng!r}")
 
 
 def _pos(value: Any, dimension: str, name: str, *, allow_zero: bool = False) -> float:
@@ -465,7 +460,7 @@ class AreaDetector:
             ``(adu, saturated)``: unsigned-integer frames [ADU] and the saturation mask.
         """
         lam = self._check_intensity(intensity_photons)
-        gen = _as_rng(rng)
+        gen = as_generator(rng)
         qe = self.qe(energy)
         n_e = self.electrons_per_photon(energy)
         lam = np.where(self.beam_stop(), 0.0, lam)

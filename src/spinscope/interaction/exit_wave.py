@@ -50,11 +50,11 @@ from typing import Any
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.units import HC_EV_M
 
 __all__ = ["FilmOptics", "exit_wave", "film_optics", "projection"]
 
 #: h c [eV m] (CODATA 2018 exact values of h, c and e).
-HC_EV_M = 1.239841984e-6
 
 
 @dataclass(frozen=True)

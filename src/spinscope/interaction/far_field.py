@@ -44,11 +44,10 @@ from typing import Any
 import numpy as np
 
 from spinscope.errors import ConfigError, DataRangeError
+from spinscope.units import HC_EV_M
 
 __all__ = ["FarField", "grid_for_detector", "illumination", "transverse_wavevector"]
 
-#: h c [eV m] (CODATA 2018 exact).
-HC_EV_M = 1.239841984e-6
 _FOUR_LN2 = 4.0 * math.log(2.0)
 
 

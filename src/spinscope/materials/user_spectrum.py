@@ -41,6 +41,7 @@ from spinscope.errors import FileFormatError, MaterialError
 from spinscope.materials import _xdb
 from spinscope.materials.kramers_kronig import kk_charge, kk_magnetic
 from spinscope.materials.material import Material
+from spinscope.units import HC_EV_M
 
 __all__ = ["UserSpectrumMaterial", "load_user_spectrum"]
 
@@ -222,7 +223,7 @@ def load_user_spectrum(path, *, element: str, density: float | None = None,
         raise FileFormatError(f"{p}: column energy: {e[0]:g}-{e[-1]:g} eV outside the tables "
                               f"({lo_t:g}-{hi_t:g} eV)", path=str(p))
     f2_tab = _xdb.f2_chantler(sym, e)
-    lam = 1.239841984332e-6 / e
+    lam = HC_EV_M / e
     edges_in = {k: v for k, v in _xdb.edges(sym).items() if e[0] < v < e[-1]}
     if kind == "mu":
         if not edges_in:

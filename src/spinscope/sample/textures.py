@@ -48,6 +48,7 @@ import xarray as xr
 
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import ConfigError
+from spinscope.rng import generator_and_seed
 from spinscope.units import parse_quantity
 
 __all__ = [
@@ -235,15 +236,6 @@ def stripe_domains(
 # labyrinth
 
 
-def _rng_and_seed(rng) -> tuple[np.random.Generator, Any]:
-    if isinstance(rng, np.random.Generator):
-        return rng, ""
-    if rng is None:
-        seed = int(np.random.default_rng().integers(2**62))
-        return np.random.default_rng(seed), seed
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng)), int(rng)
-    raise ConfigError(f"rng: expected a numpy Generator, a non-negative int seed or None, got {rng!r}")
 
 
 def _coarsening(n: int, cells_per_period: float) -> int:
@@ -331,7 +323,7 @@ def labyrinth_domains(
         raise ConfigError(f"net_magnetisation: expected a value in (-1, 1), got {net_magnetisation!r}")
     if not (epsilon > 0 and steps >= 1 and time_step > 0):
         raise ConfigError("epsilon, steps and time_step must be positive")
-    gen, seed = _rng_and_seed(rng)
+    gen, seed = generator_and_seed(rng)
 
     fy, fx = _coarsening(ny, p / dy), _coarsening(nx, p / dx)
     nyc, nxc = ny // fy, nx // fx
@@ -368,7 +360,7 @@ def labyrinth_domains(
         "epsilon": float(epsilon),
         "steps": int(steps),
         "time_step": float(time_step),
-        "seed": seed,
+        "seed": seed if seed is not None else "",  # "" when a Generator was passed in
     }
     return _finish(m, ny, nx, dy, dx, attrs)
 
