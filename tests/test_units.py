@@ -54,3 +54,20 @@ def test_wrong_dimension_or_garbage_is_one_line_unit_error(bad):
     assert msg.startswith("beam.energy:")
     assert "\n" not in msg
     assert isinstance(info.value, SpinscopeError)
+
+
+def test_parse_positive_and_check_positive():
+    from spinscope.errors import ConfigError, DataRangeError
+    from spinscope.units import check_positive, parse_positive
+
+    assert parse_positive("20 nm", "length", "thickness") == pytest.approx(2e-8)
+    assert parse_positive(0, "time", "delay", allow_zero=True) == 0.0
+    for bad in ("-20 nm", 0):
+        with pytest.raises(ConfigError, match="^thickness: expected a positive length such as '20 nm'"):
+            parse_positive(bad, "length", "thickness")
+    with pytest.raises(UnitError):
+        parse_positive("20 eV", "length", "thickness")
+    assert check_positive(3, "n") == 3.0
+    for bad in (0, -1.0, float("nan"), "abc", None):
+        with pytest.raises(DataRangeError, match="^dwell: expected a positive duration"):
+            check_positive(bad, "dwell", "a positive duration")

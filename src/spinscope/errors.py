@@ -20,6 +20,7 @@ __all__ = [
     "SpinscopeError",
     "UnitError",
     "OutputExistsError",
+    "ParameterRangeError",
 ]
 
 
@@ -75,6 +76,10 @@ class DataModelError(SpinscopeError, ValueError):
 
 class DataRangeError(SpinscopeError, ValueError):
     """A value (energy, time, ...) lies outside the range where the data or model is valid."""
+
+
+class ParameterRangeError(ConfigError, DataRangeError):
+    """A parameter has the right dimension but an impossible value (a negative length, a zero rate)."""
 
 
 class FileFormatError(SpinscopeError, OSError):

@@ -16,13 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from spinscope.errors import UnitError
+from spinscope.errors import ParameterRangeError, UnitError
 
 __all__ = [
     "DIMENSIONS",
     "HC_EV_M",
+    "check_positive",
     "energy_to_wavelength",
     "get_registry",
+    "parse_positive",
     "parse_quantity",
     "wavelength_to_energy",
 ]
@@ -150,6 +152,76 @@ def parse_quantity(
             ) from exc
     if not math.isfinite(out):
         raise UnitError(f"{name}: expected a finite {dimension}, got {value!r}")
+    return out
+
+
+def parse_positive(value: Any, dimension: str, field: str, *, allow_zero: bool = False) -> float:
+    """Parse a quantity (as :func:`parse_quantity`) that must be positive.
+
+    Parameters
+    ----------
+    value
+        Unit string, pint quantity or bare number in the internal unit.
+    dimension
+        A key of :data:`DIMENSIONS`.
+    field
+        Name of the parameter, used in the error message.
+    allow_zero
+        Accept zero.
+
+    Returns
+    -------
+    float
+        The value in the internal unit (eV for energies, SI otherwise).
+
+    Raises
+    ------
+    UnitError
+        If it cannot be parsed or has the wrong dimension.
+    ParameterRangeError
+        If it is negative (or zero without ``allow_zero``).
+    """
+    out = parse_quantity(value, dimension, field=field)
+    if out < 0 or (out == 0 and not allow_zero):
+        sign = "non-negative" if allow_zero else "positive"
+        raise ParameterRangeError(
+            f"{field}: expected a {sign} {dimension} such as '{DIMENSIONS[dimension][1]}', got {value!r}",
+            field=field,
+        )
+    return out
+
+
+def check_positive(value: Any, field: str, what: str | None = None, *, allow_zero: bool = False) -> float:
+    """Check that a plain number (already in its internal unit) is finite and positive.
+
+    Parameters
+    ----------
+    value
+        The number.
+    field
+        Name of the parameter, used in the error message.
+    what
+        What was expected, for the message (default "a positive value").
+    allow_zero
+        Accept zero.
+
+    Returns
+    -------
+    float
+        The value as a float.
+
+    Raises
+    ------
+    ParameterRangeError
+        If it is not a finite number, or is negative (or zero without ``allow_zero``).
+    """
+    expected = what or ("a non-negative value" if allow_zero else "a positive value")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ParameterRangeError(f"{field}: expected {expected}, got {value!r}", field=field) from None
+    if not math.isfinite(out) or out < 0 or (out == 0 and not allow_zero):
+        raise ParameterRangeError(f"{field}: expected {expected}, got {value!r}", field=field)
     return out
 
 

@@ -60,6 +60,7 @@ import xarray as xr
 
 from spinscope.errors import ConfigError, DataRangeError, FileFormatError
 from spinscope.units import HC_EV_M
+from spinscope.units import check_positive as _positive
 
 __all__ = [
     "AzimuthalIntegrator",
@@ -74,16 +75,6 @@ __all__ = [
 
 class SaturationWarning(UserWarning):
     """Saturated pixels were found and masked in the frames where they occur."""
-
-
-def _positive(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected a positive number, got {value!r}", field=name) from None
-    if not (math.isfinite(v) and v > 0):
-        raise ConfigError(f"{name}: expected a positive finite number, got {value!r}", field=name)
-    return v
 
 
 @dataclass(frozen=True)

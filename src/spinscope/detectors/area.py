@@ -37,7 +37,8 @@ import numpy as np
 
 from spinscope.errors import ConfigError, DataRangeError
 from spinscope.rng import as_generator
-from spinscope.units import energy_to_wavelength, parse_quantity
+from spinscope.units import energy_to_wavelength
+from spinscope.units import parse_positive as _pos
 
 __all__ = ["SI_PAIR_ENERGY", "AreaDetector", "Recorded", "silicon_quantum_efficiency"]
 
@@ -106,13 +107,6 @@ class Recorded(NamedTuple):
     saturated: np.ndarray
 
 
-
-
-def _pos(value: Any, dimension: str, name: str, *, allow_zero: bool = False) -> float:
-    out = parse_quantity(value, dimension, field=name)
-    if out < 0 or (out == 0 and not allow_zero):
-        raise ConfigError(f"{name}: expected a positive {dimension}, got {value!r}")
-    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinscope.errors import DataRangeError, UnitError
-from spinscope.units import parse_quantity
+from spinscope.units import parse_positive, parse_quantity
 
 __all__ = ["Pump", "absorbed_energy_density"]
 
@@ -44,10 +44,7 @@ def _positive(value, dimension: str, name: str, *, allow_none: bool = False) -> 
         if allow_none:
             return None
         raise UnitError(f"{name}: a value is required", field=name)
-    v = parse_quantity(value, dimension, field=name)
-    if not v > 0:
-        raise DataRangeError(f"{name}: expected a positive {dimension}, got {value!r}", field=name)
-    return v
+    return parse_positive(value, dimension, name)
 
 
 @dataclass(frozen=True)

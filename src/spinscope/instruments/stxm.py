@@ -50,6 +50,7 @@ from spinscope.detectors.apd import APD, as_generator
 from spinscope.errors import ConfigError
 from spinscope.optics.zone_plate import ZonePlate
 from spinscope.sources.storage_ring import Beamline
+from spinscope.units import check_positive as _pos
 from spinscope.units import energy_to_wavelength
 
 __all__ = ["STXM", "ScanPattern", "layer_constants", "smear_movie", "transmission"]
@@ -57,13 +58,6 @@ __all__ = ["STXM", "ScanPattern", "layer_constants", "smear_movie", "transmissio
 #: Smallest |beta_m / beta| of the magnetic layers that counts as magnetic contrast (1e-3: an XMCD
 #: asymmetry of 0.1 %, below which a dichroism measurement is hopeless at any flux).
 MIN_DICHROIC_RATIO = 1e-3
-
-
-def _pos(value, name, what="a positive value"):
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ConfigError(f"{name}: expected {what}, got {value!r}")
-    return v
 
 
 def _nonneg(value, name):

@@ -39,7 +39,7 @@ from scipy import special
 from scipy.optimize import brentq
 
 from spinscope.errors import ConfigError
-from spinscope.units import energy_to_wavelength
+from spinscope.units import check_positive, energy_to_wavelength
 
 __all__ = [
     "BINARY_AMPLITUDE_EFFICIENCY",
@@ -390,11 +390,8 @@ def psf_image(shape, pixel_size, *, wavelength, na, obscuration=0.0, defocus=0.0
 # --------------------------------------------------------------------------------------------------
 # the zone plate
 # --------------------------------------------------------------------------------------------------
-def _positive(value, name):
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{name}: expected a positive length, got {value!r}")
-    return value
+def _positive_length(value, name):
+    return check_positive(value, name, "a positive length")
 
 
 @dataclass(frozen=True)
@@ -430,8 +427,10 @@ class ZonePlate:
     efficiency: float | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "diameter", _positive(self.diameter, "diameter"))
-        object.__setattr__(self, "outer_zone_width", _positive(self.outer_zone_width, "outer_zone_width"))
+        object.__setattr__(self, "diameter", _positive_length(self.diameter, "diameter"))
+        object.__setattr__(
+            self, "outer_zone_width", _positive_length(self.outer_zone_width, "outer_zone_width")
+        )
         cs = float(self.central_stop)
         if not math.isfinite(cs) or cs < 0:
             raise ConfigError(f"central_stop: expected a non-negative length, got {cs!r}")
@@ -441,7 +440,7 @@ class ZonePlate:
             )
         object.__setattr__(self, "central_stop", cs)
         if self.osa_diameter is not None:
-            osa = _positive(self.osa_diameter, "osa_diameter")
+            osa = _positive_length(self.osa_diameter, "osa_diameter")
             if cs > 0 and osa > cs:
                 raise ConfigError(
                     f"osa_diameter: {osa:.3g} m is larger than the central stop {cs:.3g} m, so the "

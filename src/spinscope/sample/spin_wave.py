@@ -30,15 +30,9 @@ import xarray as xr
 
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import ConfigError
+from spinscope.units import check_positive as _pos
 
 __all__ = ["precession_basis", "spin_wave_movie", "spin_wave_phase", "spin_wave_cone"]
-
-
-def _pos(value, name):
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ConfigError(f"{name}: expected a positive value, got {value!r}")
-    return v
 
 
 def precession_basis(equilibrium) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -46,6 +46,7 @@ import xarray as xr
 
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import ConfigError
+from spinscope.units import check_positive as _pos
 
 __all__ = [
     "GAMMA_E",
@@ -64,13 +65,6 @@ __all__ = [
 GAMMA_E = 1.76085963023e11
 #: Vacuum permeability [T m / A], CODATA 2018.
 MU0 = 1.25663706212e-6
-
-
-def _pos(value, name):
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ConfigError(f"{name}: expected a positive value, got {value!r}")
-    return v
 
 
 def exchange_length(ms: float, exchange: float) -> float:

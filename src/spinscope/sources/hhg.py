@@ -45,6 +45,7 @@ import xarray as xr
 
 from spinscope.errors import ConfigError, DataRangeError, MaterialError
 from spinscope.units import HC_EV_M, parse_quantity
+from spinscope.units import parse_positive as _positive
 
 __all__ = [
     "GAUSSIAN_LINE_FACTOR",
@@ -73,13 +74,6 @@ GAUSSIAN_LINE_FACTOR = math.sqrt(math.pi / (4.0 * math.log(2.0)))
 
 #: Peak power of a Gaussian pulse of energy E and intensity FWHM tau: P0 = 2 sqrt(ln 2 / pi) E / tau.
 _GAUSS_PEAK = 2.0 * math.sqrt(math.log(2.0) / math.pi)
-
-
-def _positive(value: Any, dimension: str, name: str, *, allow_zero: bool = False) -> float:
-    out = parse_quantity(value, dimension, field=name)
-    if out < 0 or (out == 0 and not allow_zero):
-        raise ConfigError(f"{name}: expected a positive {dimension}, got {value!r}")
-    return out
 
 
 def ponderomotive_energy(intensity: float, wavelength: float) -> float:

@@ -37,19 +37,13 @@ import xarray as xr
 
 from spinscope.conventions import transmission_asymmetry
 from spinscope.errors import ConfigError, DataRangeError
-from spinscope.units import energy_to_wavelength, parse_quantity
+from spinscope.units import energy_to_wavelength
+from spinscope.units import parse_positive as _positive
 
 __all__ = ["CircularPolariser", "MonochromaticBeam", "PlasmaSource", "bandpass"]
 
 #: Area of a unit-peak Gaussian over its FWHM: sqrt(pi / (4 ln 2)).
 _GAUSS_AREA = math.sqrt(math.pi / (4.0 * math.log(2.0)))
-
-
-def _positive(value: Any, dimension: str, name: str) -> float:
-    out = parse_quantity(value, dimension, field=name)
-    if not out > 0:
-        raise ConfigError(f"{name}: expected a positive {dimension}, got {value!r}")
-    return out
 
 
 def bandpass(energy, centre: float, resolving_power: float, *, shape: str = "gaussian") -> np.ndarray:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.units import check_positive as _pos
 
 __all__ = [
     "FWHM_PER_SIGMA",
@@ -224,13 +225,6 @@ class FillPattern:
 # --------------------------------------------------------------------------------------------------
 # the ring
 # --------------------------------------------------------------------------------------------------
-def _pos(value, name, what="a positive value"):
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ConfigError(f"{name}: expected {what}, got {value!r}")
-    return v
-
-
 @dataclass(frozen=True, eq=False)
 class StorageRing:
     """An electron storage ring seen as a pulsed photon source.
