@@ -71,3 +71,14 @@ def test_console_entry_point_without_traceback(tmp_path):
     assert res.returncode == 2
     assert res.stderr.strip().startswith("spinscope: error:")
     assert "Traceback" not in res.stderr
+
+
+def test_progress_is_silent_off_a_terminal(capsys):
+    from spinscope.progress import Progress
+
+    with Progress(True, prefix="x: ") as prog:  # pytest captures stderr: not a terminal
+        prog.stage("working", total=2)
+        prog.advance()
+        prog.update(completed=2, total=2)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""

@@ -756,9 +756,11 @@ def run_demag(material, *, fluence=None, t_max=None, model="auto", T0=None, dura
            if duration is not None else pump_cfg.duration)
     t0K = (parse_quantity(T0, "temperature", field="--T0", default_unit="K") if T0 is not None
            else cfg_T0)
-    for name, v in (("--fluence", f), ("--t-max", tm), ("--duration", dur)):
+    for name, v, given, unit in (("--fluence", f, fluence, "J/m^2"), ("--t-max", tm, t_max, "s"),
+                                 ("--duration", dur, duration, "s")):
         if not v > 0:
-            raise DataRangeError(f"{name}: expected a positive value, got {v!r} (SI)", field=name)
+            shown = repr(given) if given is not None else f"{v!r} {unit} (from the configuration)"
+            raise DataRangeError(f"{name}: expected a positive value, got {shown}", field=name)
     if t0K is not None and not t0K > 0:
         raise DataRangeError(f"--T0: expected a temperature > 0 K, got {t0K!r}", field="--T0")
     ds = simulate_demagnetisation(mat, f, t_max=tm, duration=dur, wavelength=pump_cfg.wavelength,

@@ -451,15 +451,11 @@ def write_movie(
     tick: Callable[[], Any] | None
     bar = None
     if progress is True:
-        from rich.console import Console
-        from rich.progress import Progress
+        from spinscope.progress import Progress
 
-        bar = Progress(transient=True, console=Console(stderr=True))
-        bar.__enter__()
-        task = bar.add_task("movie", total=stack.shape[0])
-
-        def tick() -> None:
-            bar.update(task, advance=1)
+        bar = Progress(True).__enter__()
+        bar.stage("movie", total=stack.shape[0])
+        tick = bar.advance
     elif callable(progress):
         tick = progress
     else:

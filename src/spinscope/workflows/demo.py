@@ -32,6 +32,7 @@ import xarray as xr
 from spinscope.atomic import atomic_path
 from spinscope.config import ExperimentConfig
 from spinscope.errors import OutputExistsError
+from spinscope.progress import Progress
 
 __all__ = ["COMPARED", "DEFAULT_CONFIG", "MANIFEST", "run_demo"]
 
@@ -211,7 +212,8 @@ def _transmission_contrast(cfg, out: Path, *, replace: bool, progress: bool) -> 
                      if e not in elements]
     panels: list[tuple[str, xr.Dataset]] = []
     summaries = []
-    with _progress(progress, len(exp.beam.energies)) as advance:
+    with Progress(progress, prefix="demo: ") as prog:
+        prog.stage("optical constants across the edges", total=len(exp.beam.energies))
         for grid in exp.beam.energies:
             energy = grid.values()
             ds = stack_transmission(exp, energy)
@@ -234,7 +236,7 @@ def _transmission_contrast(cfg, out: Path, *, replace: bool, progress: bool) -> 
                 }
             )
             panels.append((label, ds))
-            advance(label)
+            prog.advance()
     outputs = [
         _write_csv(out / "transmission_contrast.csv", panels, overwrite=replace),
         _write_nexus(out / "transmission_contrast.nxs", panels, exp, overwrite=replace),
@@ -243,25 +245,6 @@ def _transmission_contrast(cfg, out: Path, *, replace: bool, progress: bool) -> 
     return summaries, outputs
 
 
-class _progress:
-    def __init__(self, enabled: bool, total: int):
-        self.enabled = enabled
-        self.total = total
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda label: None
-        from rich.progress import Progress
-
-        self._p = Progress(transient=True)
-        self._p.__enter__()
-        task = self._p.add_task("optical constants", total=self.total)
-        return lambda label: self._p.update(task, advance=1, description=label)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self._p.__exit__(*exc)
-        return False
 
 
 def _columns(ds: xr.Dataset) -> list[str]:

@@ -66,6 +66,7 @@ import numpy as np
 import xarray as xr
 
 from spinscope.errors import ConfigError, DataRangeError, FileFormatError, OutputExistsError, UnitError
+from spinscope.progress import Progress
 
 __all__ = ["OUTPUT_NAMES", "analyze_xrms", "load_xrms_frames", "read_mask"]
 
@@ -618,37 +619,6 @@ def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str
 # progress
 
 
-class _Progress:
-    """Stages with a rich progress bar on stderr (or nothing)."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._p = None
-        self._task = None
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self._p = Progress(transient=True, console=Console(stderr=True))
-            self._p.__enter__()
-        return self
-
-    def stage(self, label: str, total: int = 1) -> None:
-        if self._p is not None:
-            if self._task is not None:
-                self._p.remove_task(self._task)
-            self._task = self._p.add_task(label, total=max(1, total))
-
-    def advance(self, n: int = 1) -> None:
-        if self._p is not None and self._task is not None:
-            self._p.update(self._task, advance=n)
-
-    def __exit__(self, *exc):
-        if self._p is not None:
-            self._p.__exit__(*exc)
-        return False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -817,7 +787,7 @@ def analyze_xrms(
         _check_output(out, paths, overwrite)
     source = str(input)
 
-    with _Progress(progress) as prog:
+    with Progress(progress) as prog:
         prog.stage("reading frames")
         frames, extras = load_xrms_frames(
             input, energy=energy, distance=distance, pixel_size=pixel_size, center=center, delays=delays,

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from spinscope.errors import ConfigError, DataRangeError
+from spinscope.progress import Progress
 
 __all__ = ["build_xrms", "injected_parameters", "load_xrms_config", "simulate_xrms"]
 
@@ -259,32 +260,6 @@ def injected_parameters(parts: dict[str, Any], ring_ideal: np.ndarray, ring_off:
     }
 
 
-class _Progress:
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                               TimeElapsedColumn(), transient=True)
-            self._p.__enter__()
-            self._task = self._p.add_task("xrms simulate: setting up", total=None)
-        return self
-
-    def stage(self, label: str) -> None:
-        if self.enabled:
-            self._p.update(self._task, description=f"xrms simulate: {label}")
-
-    def delays(self, done: int, total: int) -> None:
-        if self.enabled:
-            self._p.update(self._task, description="xrms simulate: delays", completed=done, total=total)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self._p.__exit__(*exc)
-        return False
 
 
 def simulate_xrms(
@@ -324,7 +299,7 @@ def simulate_xrms(
 
     cfg = load_xrms_config(config)
     out = Path(output)
-    with _Progress(progress) as prog:
+    with Progress(progress, prefix="xrms simulate: ") as prog:
         parts = build_xrms(cfg, progress=prog.stage)
         cam, dyn = parts["camera"], parts["dynamics"]
         m_demag = dyn.ideal_trace(parts["delays"], weights=cam.amplitude**2, coupling=cam.optics.magnetic)
@@ -336,7 +311,7 @@ def simulate_xrms(
             attrs={"irf_fwhm_s": parts["irf_fwhm"], "harmonic_order": parts["source"].get("order", 0),
                    "period_m": float(cfg.sample.period), "wall_width_m": float(cfg.sample.wall_width),
                    "material": cfg.dynamics.material, "lookup_error_m": dyn.demag.lookup_error},
-            progress=prog.delays, on_delay=on_delay,
+            progress=lambda done, total: prog.update(completed=done, total=total), on_delay=on_delay,
         )
     from spinscope.io import read_nexus
 
