@@ -184,3 +184,26 @@ def test_wall_velocity_uses_the_exact_transverse_period_when_given_the_wavelengt
     # 2 pi / q is short by cos(theta): the small-angle rate is off at the 1e-3 level here
     approx = wall_velocity(t, q, np.full(t.size, 1e3))
     assert abs(approx["period_rate"] / 50.0 - 1) > 1e-4
+
+
+def test_auto_recovery_model_picks_two_recoveries_only_when_the_data_need_them():
+    import numpy as np
+
+    from spinscope.analysis.timetrace import fit_demagnetisation
+    from spinscope.curves import demag_curve
+
+    rng = np.random.default_rng(3)
+    t = np.concatenate([np.linspace(-3e-12, 3e-12, 61), np.linspace(3.5e-12, 60e-12, 80)])
+    sig = 0.003
+    common = dict(t0=0.0, amplitude=0.5, tau_m=0.3e-12, tau_r=1.5e-12, fwhm=0.1e-12)
+    two = demag_curve(t, **common, slow_fraction=0.6, tau_slow=50e-12) + rng.normal(0, sig, t.size)
+    one = demag_curve(t, **common) + rng.normal(0, sig, t.size)
+    f2 = fit_demagnetisation(t, two, np.full(t.size, sig), irf_fwhm=0.1e-12, slow_recovery="auto")
+    f1 = fit_demagnetisation(t, one, np.full(t.size, sig), irf_fwhm=0.1e-12, slow_recovery="auto")
+    assert f2["recovery_model"] == "two" and f1["recovery_model"] == "single"
+    assert f2["tau_m"] == pytest.approx(0.3e-12, rel=0.1)
+    assert f2["tau_r"] == pytest.approx(1.5e-12, rel=0.15)
+    assert f2["slow_fraction"] == pytest.approx(0.6, abs=0.1)
+    assert f1["tau_r"] == pytest.approx(1.5e-12, rel=0.1)
+    with pytest.raises(Exception, match="slow_recovery"):
+        fit_demagnetisation(t, one, slow_recovery="sometimes")

@@ -75,7 +75,7 @@ def fit_demagnetisation(
     irf_fwhm: float | None = None,
     fit_irf: bool = False,
     recovery: bool = True,
-    slow_recovery: bool = False,
+    slow_recovery: bool | str = False,
     fit_m0: bool = True,
     amplitude_range: tuple[float, float] = (0.0, 1.5),
 ) -> dict[str, Any]:
@@ -103,7 +103,10 @@ def fit_demagnetisation(
     recovery
         Include the recovery ``tau_r``; without it the quench is a plateau.
     slow_recovery
-        Add a slow recovery ``tau_slow`` of a fraction ``slow_fraction`` of the quench.
+        Add a slow recovery ``tau_slow`` of a fraction ``slow_fraction`` of the quench; ``"auto"`` fits
+        with and without it and keeps the model with the lower Bayesian information criterion (the
+        recovery after an ultrafast quench is rarely one exponential: electron-phonon equilibration,
+        then heat flow out of the film).
     fit_m0
         Fit the pre-pump level ``m0`` (else fixed to 1).
     amplitude_range
@@ -115,7 +118,8 @@ def fit_demagnetisation(
         ``t0``, ``tau_m``, ``amplitude``, ``tau_r``, ``fwhm``, ``m0`` (and ``slow_fraction``,
         ``tau_slow`` with ``slow_recovery``), each with ``<name>_err``, in SI (s for times); a
         parameter not in the model is ``None`` and a fixed one has error ``0.0``. Also ``redchi``,
-        ``npoints``, ``success`` and ``fixed`` (names of fixed parameters).
+        ``npoints``, ``success``, ``fixed`` (names of fixed parameters), ``aic`` and ``bic``
+        (information criteria of the fit) and ``recovery_model`` (``"single"`` or ``"two"``).
 
     Raises
     ------
@@ -123,6 +127,21 @@ def fit_demagnetisation(
         Fewer points than twice the free parameters, no delays before the step, or a failed fit.
     """
     import lmfit
+
+    if slow_recovery == "auto":
+        kwargs = dict(t0=t0, fix_t0=fix_t0, irf_fwhm=irf_fwhm, fit_irf=fit_irf, recovery=recovery,
+                      fit_m0=fit_m0, amplitude_range=amplitude_range)
+        single = fit_demagnetisation(delay, m, m_err, slow_recovery=False, **kwargs)
+        if not recovery:
+            return single
+        try:
+            two = fit_demagnetisation(delay, m, m_err, slow_recovery=True, **kwargs)
+        except DataRangeError:
+            return single
+        return two if two["success"] and two["bic"] < single["bic"] else single
+    if slow_recovery not in (True, False):
+        raise ConfigError(f"slow_recovery: expected True, False or 'auto', got {slow_recovery!r}",
+                          field="slow_recovery")
 
     t, y, e = _arrays(delay, m, m_err)
     if t.size < 6:
@@ -214,6 +233,9 @@ def fit_demagnetisation(
     if t0 is not None and fix_t0:
         out["t0"] = float(t0)
     out["redchi"] = float(res.redchi)
+    out["aic"] = float(res.aic)
+    out["bic"] = float(res.bic)
+    out["recovery_model"] = "two" if slow_recovery else "single"
     out["npoints"] = int(t.size)
     out["success"] = bool(res.success)
     out["fixed"] = fixed

@@ -1024,7 +1024,7 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
         t_ref = t0_given if t0_given is not None else -math.inf
         t0_start = t0_given
     m, m_err = m_trace(t_ref if math.isfinite(t_ref) else 0.0)
-    fit = fit_demagnetisation(delays, m, m_err, t0=t0_start, irf_fwhm=irf)
+    fit = fit_demagnetisation(delays, m, m_err, t0=t0_start, irf_fwhm=irf, slow_recovery="auto")
     if ref_profiles is not None and t0_given is None:
         t_ref = fit["t0"] - (fit["fwhm"] or 0.0)
     is_ref = delays < t_ref

@@ -238,7 +238,8 @@ def injected_parameters(parts: dict[str, Any], ring_ideal: np.ndarray, ring_off:
     order = np.argsort(delays)
     m_true = np.sqrt(np.clip(np.asarray(ring_ideal, dtype=float), 0, None) / ring_off)
     try:
-        fit = fit_demagnetisation(delays[order], m_true[order], None, irf_fwhm=parts["irf_fwhm"], fit_m0=True)
+        fit = fit_demagnetisation(delays[order], m_true[order], None, irf_fwhm=parts["irf_fwhm"], fit_m0=True,
+                                  slow_recovery="auto")
     except DataRangeError:  # too few delays (or no step) for the curve: the trace is still stored
         fit = {"tau_m": None, "amplitude": None, "tau_r": None, "t0": None}
     dyn = parts["dynamics"]
