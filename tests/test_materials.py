@@ -6,7 +6,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -296,13 +295,16 @@ def test_resonant_table_rows_are_cited():
         assert r["target_kind"] in ("absorption_length_nm", "f2_total", "f2_excess")
 
 
-def test_performance_1e4_energies():
+def test_vectorised_over_1e4_energies_matches_pointwise():
+    # speed is measured in benchmarks/bench_materials.py; here the vectorised path must agree with
+    # single-energy evaluation
     mat = get_material("Gd25Fe65.6Co9.4")
     e = np.linspace(100.0, 1500.0, 10_000)
-    mat.optical_constants(e[:10])  # warm the caches
-    t = time.perf_counter()
-    mat.optical_constants(e)
-    assert time.perf_counter() - t < 1.0
+    oc = mat.optical_constants(e)
+    for i in (0, 1234, 5000, 9999):
+        one = mat.optical_constants(float(e[i]))
+        for key in ("delta", "beta", "delta_m", "beta_m"):
+            assert float(oc[key][i]) == pytest.approx(float(one[key]), rel=1e-12, abs=1e-15)
 
 
 def test_import_does_not_load_xraydb():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from scipy.optimize import curve_fit
@@ -122,13 +120,10 @@ def test_labyrinth_structure_factor_peaks_at_requested_period():
     assert dominant_period(t) == pytest.approx(50e-9, rel=0.02)
 
 
-def test_labyrinth_is_fast_and_seeded():
-    t0 = time.perf_counter()
+def test_labyrinth_is_seeded():
+    # speed (512 x 512) is measured in benchmarks/bench_materials.py
     a = labyrinth_domains((512, 512), 2e-9, 64e-9, wall_width=4e-9, rng=42)
-    t1 = time.perf_counter()
     b = labyrinth_domains((512, 512), 2e-9, 64e-9, wall_width=4e-9, rng=np.random.default_rng(42))
-    # 512 x 512 in < 2 s (about 0.7 s on 2 cores); the faster of two runs, to ride out a busy machine
-    assert min(t1 - t0, time.perf_counter() - t1) < 2.0
     assert a.values.tobytes() == b.values.tobytes()
     c = labyrinth_domains((512, 512), 2e-9, 64e-9, wall_width=4e-9, rng=43)
     assert a.values.tobytes() != c.values.tobytes()
