@@ -209,3 +209,23 @@ def test_film_on_membrane_reuses_config_models():
     assert s2.layers[-1].material == "Si3N4"
     with pytest.raises(ConfigError, match=r"layers\[0\]"):
         stack.film_on_membrane([("Ta", "-3 nm")])
+
+
+def test_texture_from_an_ovf_file_is_resampled_and_tiled(tmp_path):
+    """A MuMax3-like OVF snapshot on 4 nm cells becomes a texture on 2.5 nm cells over a larger field:
+    the stripe period and the wall profile survive the resampling and periodic tiling."""
+    from spinscope.io.ovf import write_ovf
+    from spinscope.sample.textures import stripe_domains, texture_from_file
+
+    src = stripe_domains((64, 64), 4e-9, 64e-9, wall_width=6e-9)  # 4 periods across 256 nm
+    path = write_ovf(tmp_path / "m.ovf", src.expand_dims(z=[0.0]).transpose("z", "y", "x", "component"))
+    tex = texture_from_file(path, shape=(256, 256), cell=2.5e-9)  # 640 nm: 10 periods, tiled
+    assert tex.dims == ("y", "x", "component")
+    assert np.allclose(np.linalg.norm(tex.values, axis=-1), 1.0)
+    assert dominant_period(tex) == pytest.approx(64e-9, rel=0.01)
+    assert tex.attrs["source_file"] == str(path)
+    # a missing file is a one-line error
+    from spinscope.errors import FileFormatError
+
+    with pytest.raises(FileFormatError, match="no such texture file"):
+        texture_from_file(tmp_path / "absent.ovf", shape=(8, 8), cell=1e-9)

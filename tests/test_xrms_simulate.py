@@ -168,3 +168,23 @@ def test_plasma_source_config():
     assert src["energy"] == pytest.approx(707.0)
     assert src["pulse_duration"] == pytest.approx(9e-12)
     assert src["photons_per_pulse"] > 0 and math.isfinite(src["photons_per_pulse"])
+
+
+def test_texture_from_a_file(tmp_path):
+    """texture = "file" reads an OVF snapshot onto the simulation grid; without the file it is an error."""
+    from spinscope.config.xrms import XrmsConfig
+    from spinscope.io.ovf import write_ovf
+    from spinscope.sample.textures import dominant_period, stripe_domains
+    from spinscope.workflows.xrms_simulate import _texture
+
+    ovf = write_ovf(tmp_path / "stripes.ovf",
+                    stripe_domains((60, 60), 4e-9, 120e-9, wall_width=8e-9).expand_dims(z=[0.0])
+                    .transpose("z", "y", "x", "component"))
+    cfg = copy.deepcopy(SMALL)
+    cfg["sample"].update(texture="file", texture_file=str(ovf))
+    model = XrmsConfig.model_validate(cfg)
+    tex = _texture(model, 192, 5e-9)
+    assert dominant_period(tex) == pytest.approx(120e-9, rel=0.02)
+    cfg["sample"].pop("texture_file")
+    with pytest.raises(Exception, match="texture_file"):
+        XrmsConfig.model_validate(cfg)

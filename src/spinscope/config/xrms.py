@@ -140,9 +140,12 @@ class XrmsSample(SpinscopeModel):
     layers
         Film stack in beam order; one layer with ``magnetic = true``.
     texture
-        ``"labyrinth"``, ``"stripes"`` or ``"bubbles"``.
+        ``"labyrinth"``, ``"stripes"``, ``"bubbles"``, or ``"file"`` (``texture_file``).
+    texture_file
+        OVF or spinscope NeXus magnetisation for ``texture = "file"`` [path, relative to the working
+        folder]; resampled onto the simulation grid and tiled periodically.
     period
-        Domain period [m].
+        Domain period [m] (for a file texture: the expected period, which places the ring window).
     wall_width
         tanh wall-width parameter ``w0`` [m].
     wall_type
@@ -157,7 +160,8 @@ class XrmsSample(SpinscopeModel):
 
     name: str = "sample"
     layers: list[LayerConfig] = Field(min_length=1)
-    texture: Literal["labyrinth", "stripes", "bubbles"] = "labyrinth"
+    texture: Literal["labyrinth", "stripes", "bubbles", "file"] = "labyrinth"
+    texture_file: str | None = None
     period: Length
     wall_width: Length
     wall_type: Literal["bloch", "neel"] = "bloch"
@@ -169,6 +173,10 @@ class XrmsSample(SpinscopeModel):
     def _check(self) -> XrmsSample:
         _pos(self.period, "period such as '120 nm'")
         _pos(self.wall_width, "wall width such as '8 nm'")
+        if self.texture == "file" and not self.texture_file:
+            raise ValueError("texture_file: give the OVF or NeXus file of texture = 'file'")
+        if self.texture_file and self.texture != "file":
+            raise ValueError("texture_file: only used with texture = 'file'")
         if not any(layer.magnetic for layer in self.layers):
             raise ValueError("layers: mark the magnetic layer with magnetic = true")
         if self.wall_width > self.period / 4:

@@ -10,6 +10,7 @@ from spinscope.sample.textures import (
     radial_structure_factor,
     stripe_domains,
     texture_from_array,
+    texture_from_file,
 )
 from spinscope.sample.vortex import gyrotropic_frequency, vortex_gyration_movie
 
@@ -25,6 +26,7 @@ __all__ = [
     "spin_wave_movie",
     "stripe_domains",
     "texture_from_array",
+    "texture_from_file",
     "total_thickness",
     "vortex_gyration_movie",
 ]

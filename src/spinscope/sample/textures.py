@@ -59,6 +59,7 @@ __all__ = [
     "radial_structure_factor",
     "stripe_domains",
     "texture_from_array",
+    "texture_from_file",
 ]
 
 #: Allowed domain-wall types.
@@ -612,3 +613,80 @@ def dominant_period(texture: xr.DataArray, *, component: str = "z") -> float:
     sel = (idx >= i - 1) & (idx <= i + 1)
     qp = float((power[sel] * qq[sel]).sum() / power[sel].sum())
     return float(2 * np.pi / qp)
+
+
+def texture_from_file(path: Any, *, shape: tuple[int, int], cell: Any, time_index: int = -1) -> xr.DataArray:
+    """A texture read from a magnetisation file and resampled onto a simulation grid.
+
+    The file is an OVF 1.0/2.0 snapshot (MuMax3, OOMMF, mumax+, spinscope) or a spinscope NeXus file
+    holding a magnetisation (a variable with a ``component`` dim). A movie contributes the snapshot at
+    ``time_index``; a multi-layer file is averaged through its thickness. The field is resampled by
+    bilinear interpolation and tiled periodically when the grid is larger than the file (micromagnetic
+    textures of extended films are computed with periodic boundaries), then normalised to unit length.
+
+    Parameters
+    ----------
+    path
+        File [path].
+    shape
+        Grid ``(ny, nx)`` [cells].
+    cell
+        Grid cell size [m]: one value or ``(dy, dx)``.
+    time_index
+        Snapshot of a movie (default: the last).
+
+    Returns
+    -------
+    xarray.DataArray
+        Unit magnetisation ``(y, x, component)`` on the grid.
+
+    Raises
+    ------
+    FileFormatError
+        For a missing or unreadable file, or one without a magnetisation.
+    ConfigError
+        For cells without magnetisation (zero vectors), which a film texture cannot have.
+    """
+    from pathlib import Path
+
+    from scipy.ndimage import map_coordinates
+
+    from spinscope.errors import FileFormatError
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"{p}: no such texture file", path=str(p))
+    if p.suffix.lower() in (".ovf", ".omf", ".ohf"):
+        from spinscope.io.ovf import read_ovf
+
+        da = read_ovf(p)
+    else:
+        from spinscope.io import read_nexus
+
+        ds = read_nexus(p)
+        found = [v for v in ds.data_vars.values() if "component" in v.dims]
+        if not found:
+            raise FileFormatError(f"{p}: no magnetisation (a variable with a 'component' dim)", path=str(p))
+        da = found[0]
+    if "time" in da.dims:
+        da = da.isel(time=time_index)
+    if "species" in da.dims:
+        da = da.sum("species")
+    if "z" in da.dims:
+        da = da.mean("z")
+    m = np.asarray(da.transpose("y", "x", "component").values, dtype=float)
+    dy_f = float(np.diff(da["y"].values[:2])[0]) if da.sizes["y"] > 1 else 1.0
+    dx_f = float(np.diff(da["x"].values[:2])[0]) if da.sizes["x"] > 1 else 1.0
+    dy, dx = _cell(cell)
+    ny, nx = _shape(shape)
+    yy, xx = np.meshgrid(np.arange(ny) * dy / dy_f, np.arange(nx) * dx / dx_f, indexing="ij")
+    out = np.stack(
+        [map_coordinates(m[..., c], [yy, xx], order=1, mode="grid-wrap") for c in range(3)], axis=-1
+    )
+    norm = np.linalg.norm(out, axis=-1)
+    if np.any(norm < 1e-9 * max(float(np.max(norm)), 1e-300)):
+        raise ConfigError(f"{p}: the texture has cells without magnetisation; a film texture needs |m| > 0 "
+                          "everywhere (crop the file to the magnetic region)")
+    tex = texture_from_array(out / norm[..., None], (dy, dx))
+    tex.attrs["source_file"] = str(p)
+    return tex

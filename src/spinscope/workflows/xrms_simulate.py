@@ -102,6 +102,8 @@ def _texture(cfg, n: int, cell: float):
     from spinscope.sample import textures
 
     sm = cfg.sample
+    if sm.texture == "file":
+        return textures.texture_from_file(sm.texture_file, shape=(n, n), cell=cell)
     if sm.texture == "labyrinth":
         return textures.labyrinth_domains((n, n), cell, sm.period, wall_width=sm.wall_width,
                                           wall_type=sm.wall_type, rng=sm.seed, steps=sm.relaxation_steps)
