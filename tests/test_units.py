@@ -71,3 +71,14 @@ def test_parse_positive_and_check_positive():
     for bad in (0, -1.0, float("nan"), "abc", None):
         with pytest.raises(DataRangeError, match="^dwell: expected a positive duration"):
             check_positive(bad, "dwell", "a positive duration")
+
+
+def test_parse_in_unit_for_quantities_outside_the_dimension_table():
+    from spinscope.units import parse_in_unit
+
+    assert parse_in_unit("8e17 W/(m^3 K)", "W/m^3/K") == pytest.approx(8e17)
+    assert parse_in_unit("1065 J/(m^3 K^2)", "J/m^3/K^2") == pytest.approx(1065.0)
+    assert parse_in_unit("17.2 1/ps", "1/s") == pytest.approx(1.72e13)
+    assert parse_in_unit(3.0, "1/s") == 3.0
+    with pytest.raises(UnitError, match="^gamma: expected a quantity in J/m"):
+        parse_in_unit("5 nm", "J/m^3/K^2", field="gamma")

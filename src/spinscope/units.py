@@ -24,6 +24,7 @@ __all__ = [
     "check_positive",
     "energy_to_wavelength",
     "get_registry",
+    "parse_in_unit",
     "parse_positive",
     "parse_quantity",
     "wavelength_to_energy",
@@ -70,11 +71,6 @@ def get_registry():
     return ureg
 
 
-def _pint_dimension(ureg, dimension: str):
-    unit = DIMENSIONS[dimension][0]
-    return ureg.Quantity(1.0, unit or "dimensionless").dimensionality
-
-
 def parse_quantity(
     value: Any,
     dimension: str,
@@ -109,9 +105,42 @@ def parse_quantity(
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; known: {sorted(DIMENSIONS)}")
     target, example = DIMENSIONS[dimension]
+    return _convert(value, target, what=dimension, example=example, field=field, default_unit=default_unit)
+
+
+def parse_in_unit(value: Any, unit: str, *, field: str | None = None) -> float:
+    """Convert a unit string, pint quantity or number into a float in a given unit.
+
+    For quantities outside :data:`DIMENSIONS` (rates, heat capacities, coupling constants, ...).
+
+    Parameters
+    ----------
+    value
+        ``"8e17 W/(m^3 K)"``, a pint ``Quantity``, or a bare number (taken to be in ``unit``).
+    unit
+        Target unit [pint unit string], e.g. ``"J/(m^3 K^2)"``.
+    field
+        Name of the field or option, used in the error message.
+
+    Returns
+    -------
+    float
+        The value in ``unit``.
+
+    Raises
+    ------
+    UnitError
+        When the value cannot be parsed, cannot be converted to ``unit`` or is not finite.
+    """
+    return _convert(value, unit, what=f"a quantity in {unit}", example=f"1 {unit}", field=field,
+                    default_unit=None)
+
+
+def _convert(value: Any, target: str, *, what: str, example: str, field: str | None,
+             default_unit: str | None) -> float:
     name = field or "value"
     if isinstance(value, bool):
-        raise UnitError(f"{name}: expected {dimension} such as '{example}', got {value!r}")
+        raise UnitError(f"{name}: expected {what} such as '{example}', got {value!r}")
     if isinstance(value, int | float | np.integer | np.floating):
         if default_unit is None:
             out = float(value)
@@ -126,21 +155,20 @@ def parse_quantity(
             if isinstance(value, str):
                 text = value.strip().replace("µ", "u").replace("μ", "u")
                 if not text:
-                    raise UnitError(f"{name}: expected {dimension} such as '{example}', got ''")
+                    raise UnitError(f"{name}: expected {what} such as '{example}', got ''")
                 q = ureg.Quantity(text)
             elif hasattr(value, "magnitude") and hasattr(value, "units"):
                 q = ureg.Quantity(value.magnitude, str(value.units))
             else:
-                raise UnitError(
-                    f"{name}: expected {dimension} such as '{example}', got {type(value).__name__}"
-                )
+                raise UnitError(f"{name}: expected {what} such as '{example}', got {type(value).__name__}")
             if not isinstance(q, pint.Quantity):  # a bare number in a string
                 q = ureg.Quantity(float(q), default_unit or target or "dimensionless")
-            elif q.unitless and dimension != "dimensionless":
+            elif q.unitless and target:
                 q = ureg.Quantity(q.magnitude, default_unit or target)
-            if q.dimensionality != _pint_dimension(ureg, dimension):
+            wanted = ureg.Quantity(1.0, target or "dimensionless").dimensionality
+            if q.dimensionality != wanted:
                 raise UnitError(
-                    f"{name}: expected {dimension} such as '{example}', got {value!r} "
+                    f"{name}: expected {what} such as '{example}', got {value!r} "
                     f"(dimension {q.dimensionality})"
                 )
             out = float(q.to(target or "dimensionless").magnitude)
@@ -148,10 +176,10 @@ def parse_quantity(
             raise
         except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
             raise UnitError(
-                f"{name}: expected {dimension} such as '{example}', could not parse {value!r}"
+                f"{name}: expected {what} such as '{example}', could not parse {value!r}"
             ) from exc
     if not math.isfinite(out):
-        raise UnitError(f"{name}: expected a finite {dimension}, got {value!r}")
+        raise UnitError(f"{name}: expected a finite {what}, got {value!r}")
     return out
 
 

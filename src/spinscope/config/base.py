@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 from spinscope.errors import UnitError
-from spinscope.units import DIMENSIONS, parse_quantity
+from spinscope.units import DIMENSIONS, parse_in_unit, parse_quantity
 
 __all__ = [
     "Angle",
@@ -25,6 +25,7 @@ __all__ = [
     "SpinscopeModel",
     "Temperature",
     "quantity",
+    "quantity_in",
 ]
 
 
@@ -63,6 +64,38 @@ def quantity(dimension: str):
         float,
         BeforeValidator(_parser(dimension)),
         PlainSerializer(lambda v: f"{v!r} {unit}".strip() if unit else v, when_used="json"),
+    ]
+
+
+def quantity_in(unit: str):
+    """Return an annotated float type that parses a quantity into ``unit`` (a bare number is in ``unit``).
+
+    For quantities outside :data:`spinscope.units.DIMENSIONS` (rates, heat capacities, couplings).
+
+    Parameters
+    ----------
+    unit
+        Target unit [pint unit string], e.g. ``"J/m^3/K^2"``.
+
+    Returns
+    -------
+    typing.Annotated
+        ``Annotated[float, ...]`` for pydantic fields (``None`` passes through for optional fields);
+        serialises to ``"<value> <unit>"`` in JSON.
+    """
+
+    def parse(value: Any) -> float | None:
+        if value is None:
+            return None
+        try:
+            return parse_in_unit(value, unit)
+        except UnitError as exc:
+            raise ValueError(str(exc).removeprefix("value: ")) from None
+
+    return Annotated[
+        float,
+        BeforeValidator(parse),
+        PlainSerializer(lambda v: f"{v!r} {unit}", when_used="json"),
     ]
 
 

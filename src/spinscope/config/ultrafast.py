@@ -31,11 +31,11 @@ accept a unit string as well as a bare number in the SI unit named in the field 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import Field, model_validator
 
-from spinscope.config.base import Duration, Fluence, Length, SpinscopeModel, Temperature
+from spinscope.config.base import Duration, Fluence, Length, SpinscopeModel, Temperature, quantity_in
 
 __all__ = [
     "DemagConfig",
@@ -47,57 +47,8 @@ __all__ = [
 ]
 
 
-def _si_parser(unit: str):
-    def parse(value: Any) -> float:
-        if value is None:
-            return value
-        if isinstance(value, bool):
-            raise ValueError(f"expected a quantity in {unit}, got {value!r}")
-        if isinstance(value, int | float):
-            out = float(value)
-        else:
-            from spinscope.units import get_registry
-
-            ureg = get_registry()
-            try:
-                if isinstance(value, str):
-                    q = ureg.Quantity(value.strip().replace("µ", "u"))
-                else:
-                    q = ureg.Quantity(value.magnitude, str(value.units))
-                if not hasattr(q, "to"):
-                    out = float(q)
-                elif q.dimensionless and str(q.units) == "dimensionless":
-                    out = float(q.magnitude)
-                else:
-                    out = float(q.to(unit).magnitude)
-            except Exception as exc:  # pint raises many types
-                raise ValueError(f"expected a quantity in {unit} such as '1 {unit}', "
-                                 f"could not use {value!r}") from exc
-        if not math.isfinite(out):
-            raise ValueError(f"expected a finite quantity in {unit}, got {value!r}")
-        return out
-
-    return parse
-
-
-def si_quantity(unit: str):
-    """Annotated float type parsing any pint-compatible string into ``unit`` (a bare number is SI).
-
-    Parameters
-    ----------
-    unit
-        Target unit [pint unit string], e.g. ``"J/m^3/K^2"``.
-
-    Returns
-    -------
-    typing.Annotated
-        ``Annotated[float, ...]`` for pydantic fields; serialises to ``"<value> <unit>"`` in JSON.
-    """
-    return Annotated[
-        float,
-        BeforeValidator(_si_parser(unit)),
-        PlainSerializer(lambda v: f"{v!r} {unit}", when_used="json"),
-    ]
+#: Annotated float type of a quantity in a given SI unit (see :func:`spinscope.config.base.quantity_in`).
+si_quantity = quantity_in
 
 
 HeatCapacity = si_quantity("J/m^3/K")
