@@ -139,11 +139,19 @@ def read_ovf(path, *, squeeze: bool = True):
         except (KeyError, ValueError):
             raise FileFormatError(f"{p}: OVF header lacks xnodes/ynodes/znodes", path=str(p)) \
                 from None
+        if min(n) < 1:
+            raise FileFormatError(f"{p}: OVF node counts must be >= 1, got {n}", path=str(p))
         if hdr.get("meshtype", "rectangular").lower() != "rectangular":
             raise FileFormatError(f"{p}: only rectangular OVF meshes are supported "
                                   f"(meshtype {hdr.get('meshtype')!r})", path=str(p))
-        ncomp = int(hdr.get("valuedim", 3)) if version == 2 else 3
+        ncomp = int(_header_number(hdr, "valuedim", 3, p)) if version == 2 else 3
+        if ncomp < 1:
+            raise FileFormatError(f"{p}: OVF valuedim must be >= 1, got {ncomp}", path=str(p))
         count = n[0] * n[1] * n[2] * ncomp
+        # a damaged header must not make us allocate more than the file can hold
+        if count > p.stat().st_size:
+            raise FileFormatError(f"{p}: truncated OVF data (the header announces {count} values, the file "
+                                  f"has {p.stat().st_size} bytes)", path=str(p))
         if fmt.startswith("binary"):
             try:
                 size = int(fmt.split()[1])
@@ -172,6 +180,9 @@ def read_ovf(path, *, squeeze: bool = True):
             fmt_name = f"binary{size}"
         elif fmt.startswith("text") or fmt == "":
             text = fh.read().decode("latin-1")
+            if "# end: data" not in text.lower():
+                # a text file cut inside the data could end in a shortened number: never read it
+                raise FileFormatError(f"{p}: truncated OVF text data (no '# End: Data' line)", path=str(p))
             nums = []
             for line in text.splitlines():
                 s = line.split("#", 1)[0].strip()
@@ -190,12 +201,12 @@ def read_ovf(path, *, squeeze: bool = True):
         else:
             raise FileFormatError(f"{p}: unknown OVF data format {fmt!r}", path=str(p))
     if version == 1:
-        mult = float(hdr.get("valuemultiplier", 1.0))
+        mult = _header_number(hdr, "valuemultiplier", 1.0, p)
         if mult != 1.0:
             values = values * mult
     data = values.reshape(n[2], n[1], n[0], ncomp)
-    step = [float(hdr.get(f"{a}stepsize", 1.0)) for a in "xyz"]
-    base = [float(hdr.get(f"{a}base", step[i] / 2)) for i, a in enumerate("xyz")]
+    step = [_header_number(hdr, f"{a}stepsize", 1.0, p) for a in "xyz"]
+    base = [_header_number(hdr, f"{a}base", step[i] / 2, p) for i, a in enumerate("xyz")]
     unit = hdr.get("meshunit", "m")
     scale = {"m": 1.0, "nm": 1e-9, "um": 1e-6, "mm": 1e-3}.get(unit.lower(), 1.0)
     coords = {
@@ -240,6 +251,19 @@ def read_ovf(path, *, squeeze: bool = True):
         if ncomp == 1:
             da = da.isel(component=0, drop=True)
     return da
+
+
+def _header_number(hdr: dict, key: str, default: float, path) -> float:
+    """A finite number from the OVF header (``default`` when absent); a damaged value is a FileFormatError."""
+    value = hdr.get(key, default)
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise FileFormatError(f"{path}: OVF header {key} = {value!r} is not a number", path=str(path)) \
+            from None
+    if not np.isfinite(out):
+        raise FileFormatError(f"{path}: OVF header {key} = {value!r} is not finite", path=str(path))
+    return out
 
 
 def _to_zyxc(da) -> tuple[np.ndarray, dict]:
