@@ -10,7 +10,7 @@ number of workers; both are timed side by side in one run (median of round-robin
 The default camera includes the partial-coherence blur (a Gaussian filter of the power on the grid);
 ``forward_model_coherent`` is the same without it. Also reported: the cost of the texture state at one
 delay (per-pixel demagnetisation, dilation, wall
-profile; :meth:`spinscope.dynamics.texture_dynamics.TextureDynamics.projection`) and of the detector
+profile; :meth:`spinscope.evolution.domains.TextureDynamics.projection`) and of the detector
 read-out (:meth:`spinscope.detectors.AreaDetector.record`).
 
 The issue's target: forward model <= 2x the FFTs.
@@ -46,11 +46,11 @@ def run(repeat: int = 9, size: int = 1024, workers: int = 1) -> dict:
     import scipy.fft
 
     from spinscope.detectors.area import AreaDetector
-    from spinscope.dynamics import Pump
-    from spinscope.dynamics.texture_dynamics import TextureDynamics, TextureModels, demag_map
+    from spinscope.evolution.domains import TextureDynamics, TextureModels, demag_map
     from spinscope.instruments.scattering import ScatteringCamera
     from spinscope.interaction import film_optics
     from spinscope.sample.textures import stripe_domains
+    from spinscope.ultrafast import Pump
 
     energy = 150.466  # eV, harmonic 125 of a 1.03 um driver at the Tb N5 edge
     det = AreaDetector(shape=(size, size), pixel_size=13.5e-6, distance=0.025, beam_stop_radius=0.3e-3)

@@ -20,7 +20,7 @@ import numpy as np
 
 
 def bench_sp4(field: int = 1, cells=(100, 25)) -> dict:
-    from spinscope.dynamics.micromagnetics.standard_problems import standard_problem_4
+    from spinscope.micromagnetics.standard_problems import standard_problem_4
 
     r = standard_problem_4(field, cells=cells, duration=1e-9, n_frames=1001)
     return {"cells": list(cells), "field": field, "zero_crossing_ps": r["zero_crossing"] * 1e12,
@@ -30,7 +30,7 @@ def bench_sp4(field: int = 1, cells=(100, 25)) -> dict:
 
 
 def bench_scaling(sizes=(64, 128, 256, 512), repeats: int = 5) -> list[dict]:
-    import spinscope.dynamics.micromagnetics as mm
+    import spinscope.micromagnetics as mm
 
     rows = []
     for n in sizes:
@@ -58,7 +58,7 @@ def bench_magnumnp(field: int = 1, cells=(100, 25), tol: float = 1e-5,
                    threads: int | None = 1) -> dict:
     """Standard problem 4 with magnum.np (optional engine), following its documented demo."""
     os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
-    from spinscope.dynamics.micromagnetics.magnumnp_engine import sp4_magnumnp
+    from spinscope.micromagnetics.magnumnp_engine import sp4_magnumnp
 
     # one torch thread, like spinscope's FFTs at this size (both then use one core)
     return sp4_magnumnp(field=field, cells=cells, tol=tol, threads=threads)

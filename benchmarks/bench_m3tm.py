@@ -22,10 +22,10 @@ import warnings
 
 import numpy as np
 
-from spinscope.dynamics import Pump, solve_pixels
-from spinscope.dynamics.models import System
-from spinscope.dynamics.solver import integrate_implicit
 from spinscope.materials.ultrafast import get_preset
+from spinscope.ultrafast import Pump, solve_pixels
+from spinscope.ultrafast.models import System
+from spinscope.ultrafast.solver import integrate_implicit
 
 T_END = 5e-12
 FWHM = 50e-15

@@ -22,9 +22,9 @@ import numpy as np
 def setup(n: int = 256, channels: int = 32):
     from spinscope.acquisition import StroboscopicScheme, choose_ratio
     from spinscope.config import LayerConfig
+    from spinscope.evolution.spin_wave import spin_wave_movie
     from spinscope.instruments.stxm import STXM, ScanPattern
     from spinscope.optics.zone_plate import ZonePlate
-    from spinscope.sample.spin_wave import spin_wave_movie
     from spinscope.sources.storage_ring import Beamline, ring_preset
 
     ring = ring_preset("bessy2", bunch_fwhm=50e-12)

@@ -26,7 +26,7 @@ def _main(args, capsys):
 
 
 def test_examples_are_valid_and_build():
-    from spinscope.dynamics.micromagnetics.scenario import build_simulation, load_scenario
+    from spinscope.micromagnetics.scenario import build_simulation, load_scenario
 
     assert len(EXAMPLES) >= 5
     for f in EXAMPLES:
@@ -39,7 +39,7 @@ def test_examples_are_valid_and_build():
                                   "llg_vortex_gyration", "llg_fmr_strip"])
 def test_example_scenarios_run_briefly(name):
     from spinscope.datamodel import validate_magnetisation
-    from spinscope.dynamics.micromagnetics.scenario import load_scenario, run_scenario
+    from spinscope.micromagnetics.scenario import load_scenario, run_scenario
 
     cfg = load_scenario(ROOT / "examples" / f"{name}.toml")
     cfg = cfg.model_copy(update={
@@ -52,7 +52,7 @@ def test_example_scenarios_run_briefly(name):
 
 
 def test_pillar_switches_with_current():
-    from spinscope.dynamics.micromagnetics.scenario import load_scenario, run_scenario
+    from spinscope.micromagnetics.scenario import load_scenario, run_scenario
 
     cfg = load_scenario(ROOT / "examples" / "llg_pma_pillar_switching.toml")
     cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"duration": 1.0e-9,
@@ -118,8 +118,8 @@ def test_cli_run_writes_ovf_folder_and_netcdf(capsys, tmp_path):
 
 
 def test_magnumnp_engine_runs_a_scenario_if_installed():
-    from spinscope.dynamics.micromagnetics.magnumnp_engine import magnumnp_available
-    from spinscope.dynamics.micromagnetics.scenario import load_scenario, run_scenario
+    from spinscope.micromagnetics.magnumnp_engine import magnumnp_available
+    from spinscope.micromagnetics.scenario import load_scenario, run_scenario
 
     if not magnumnp_available():
         pytest.skip("magnum.np not installed (pip install 'spinscope[magnumnp]')")

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-import spinscope.dynamics.micromagnetics as mm
-from spinscope.dynamics.micromagnetics.constants import GAMMA, MU0
-from spinscope.dynamics.micromagnetics.demag import DemagField, demag_tensor
+import spinscope.micromagnetics as mm
+from spinscope.micromagnetics.constants import GAMMA, MU0
+from spinscope.micromagnetics.demag import DemagField, demag_tensor
 
 
 # ------------------------------------------------------------------ demag tensor

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import spinscope.dynamics.micromagnetics as mm
-from spinscope.dynamics.micromagnetics.standard_problems import first_zero_crossing, standard_problem_4
+import spinscope.micromagnetics as mm
+from spinscope.micromagnetics.standard_problems import first_zero_crossing, standard_problem_4
 
 DATA = Path(__file__).parent / "data"
 
@@ -106,7 +106,7 @@ def _mumax3_slonczewski_test(epsilon_prime: float) -> np.ndarray:
     ``EpsilonPrime`` = 0 (std5c) or 1 (std5b), ``FixedLayer = vector(cos 20 deg, sin 20 deg, 0)``,
     ``run(0.5e-9)``.
 
-    Mapping onto :class:`~spinscope.dynamics.micromagnetics.SlonczewskiTorque` (MuMax3's
+    Mapping onto :class:`~spinscope.micromagnetics.SlonczewskiTorque` (MuMax3's
     ``AddSTTorque`` and ``cuda/slonczewski2.cu`` at commit 5109559af5e93557810320c3fa685f0428910b3b):
     ``J`` is the z component of MuMax3's ``J``
     with the same sign, since MuMax3's default ``FixedLayerPosition = FIXEDLAYER_TOP`` multiplies the
@@ -169,7 +169,7 @@ def test_vortex_gyrotropic_frequency_against_magnumnp(tmp_path):
     (2 cores, magnum.np 2.2.0, CPU torch): spinscope 0.2965 GHz, magnum.np 0.2966 GHz (0.03 %);
     the whole test took 24 s. (The same comparison from the in-memory state, without the OVF file,
     gave 0.2959 and 0.2960 GHz with max |<m> difference| 2.1e-4.)"""
-    from spinscope.dynamics.micromagnetics.magnumnp_engine import magnumnp_available
+    from spinscope.micromagnetics.magnumnp_engine import magnumnp_available
 
     if not magnumnp_available():
         pytest.skip("magnum.np not installed (pip install 'spinscope[magnumnp]')")
@@ -177,8 +177,8 @@ def test_vortex_gyrotropic_frequency_against_magnumnp(tmp_path):
         pytest.skip("magnum.np cross-check is opt-in (SPINSCOPE_TEST_MAGNUMNP=1): torch on 2 "
                     "cores takes about half a minute here")
     from spinscope.config.micromagnetics import LLGConfig
-    from spinscope.dynamics.micromagnetics.scenario import run_scenario
     from spinscope.io.ovf import write_ovf
+    from spinscope.micromagnetics.scenario import run_scenario
 
     R, L, n = 150e-9, 10e-9, 60
     mesh = mm.Mesh.from_size((2 * R, 2 * R, L), (n, n, 1))

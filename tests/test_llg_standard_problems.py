@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from spinscope.dynamics.micromagnetics.standard_problems import (
+from spinscope.micromagnetics.standard_problems import (
     SP4_REFERENCE,
     SP5_REFERENCE,
     first_zero_crossing,
@@ -71,7 +71,7 @@ def test_sp5_vortex_driven_by_zhang_li_current():
 
 @pytest.mark.slow
 def test_sp4_against_magnumnp_if_installed():
-    from spinscope.dynamics.micromagnetics.magnumnp_engine import magnumnp_available, sp4_magnumnp
+    from spinscope.micromagnetics.magnumnp_engine import magnumnp_available, sp4_magnumnp
 
     if not magnumnp_available():
         pytest.skip("magnum.np not installed (pip install 'spinscope[magnumnp]')")
@@ -91,8 +91,8 @@ def test_vortex_gyrotropic_frequency_matches_thin_disk_estimate():
     # omega = (5 / 9 pi) (L / R) gamma mu0 Ms (valid for L / R << 1) -> 0.332 GHz
     import math
 
-    import spinscope.dynamics.micromagnetics as mm
-    from spinscope.dynamics.micromagnetics.constants import GAMMA, MU0
+    import spinscope.micromagnetics as mm
+    from spinscope.micromagnetics.constants import GAMMA, MU0
 
     R, L, n = 150e-9, 10e-9, 60
     mesh = mm.Mesh.from_size((2 * R, 2 * R, L), (n, n, 1))

@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-import spinscope.dynamics.micromagnetics as mm
-from spinscope.dynamics.micromagnetics.constants import GAMMA, HBAR, MU0, MUB, QE
+import spinscope.micromagnetics as mm
 from spinscope.errors import SpinscopeError
+from spinscope.micromagnetics.constants import GAMMA, HBAR, MU0, MUB, QE
 
 
 def _one_cell(**kw):

@@ -195,7 +195,7 @@ def _empty(tmp_path):
 
 
 def test_simulation_movie_round_trip(tmp_path):
-    import spinscope.dynamics.micromagnetics as mm
+    import spinscope.micromagnetics as mm
 
     mesh = mm.Mesh.from_size((40e-9, 20e-9, 3e-9), (8, 4, 1))
     mv = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, m0=(1, 1, 0)).run(2e-12, n_frames=3)

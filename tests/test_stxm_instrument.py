@@ -128,7 +128,7 @@ def test_same_seed_same_bytes_and_counts_are_poisson_like():
 def test_repeated_scan_drift_is_recovered_by_registration():
     """Thermal drift between two scans of a vortex disk is found within 0.1 pixel."""
     from spinscope.analysis.xmcd import register_shift
-    from spinscope.sample.vortex import vortex_gyration_movie
+    from spinscope.evolution.vortex import vortex_gyration_movie
 
     m = vortex_gyration_movie(radius=300e-9, thickness=40e-9, cell=10e-9, times=[0.0],
                               gyration_radius=1e-12).isel(time=0, drop=True)

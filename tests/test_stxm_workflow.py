@@ -257,9 +257,9 @@ def test_real_maxymus_and_pollux_through_analyze(real_data, tmp_path, capsys):
 
 def test_file_scenario_reads_a_movie_from_nexus_and_ovf(tmp_path):
     """scenario = "file": a NeXus movie (taken as one excitation period) or a static OVF field."""
+    from spinscope.evolution.spin_wave import spin_wave_movie
     from spinscope.io import write_nexus
     from spinscope.io.ovf import write_ovf
-    from spinscope.sample.spin_wave import spin_wave_movie
 
     mv = spin_wave_movie(size=320e-9, cell=20e-9, times=np.arange(6) * 1e-12, wavelength=1e-6,
                          contact_radius=5e-6, cone_angle=math.radians(10))

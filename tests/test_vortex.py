@@ -9,8 +9,8 @@ import pytest
 
 from spinscope.datamodel import validate_magnetisation
 from spinscope.errors import ConfigError
-from spinscope.sample import spin_wave as sw
-from spinscope.sample import vortex as vx
+from spinscope.evolution import spin_wave as sw
+from spinscope.evolution import vortex as vx
 
 
 def test_gyrotropic_frequency_guslienko_thin_disk():

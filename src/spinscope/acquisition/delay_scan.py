@@ -8,7 +8,7 @@ Plan (:class:`DelayScan`)
 
 Time resolution
     The pump-probe cross-correlation (FWHM ``sqrt(pump^2 + probe^2 + (2.3548 jitter)^2)``) is applied
-    analytically per pixel by the texture dynamics (:func:`spinscope.dynamics.texture_dynamics.demag_map`
+    analytically per pixel by the texture dynamics (:func:`spinscope.evolution.domains.demag_map`
     convolves each pixel's trace), not by averaging over jittered delays.
 
 Fluctuations
@@ -235,7 +235,7 @@ def run_delay_scan(
     camera
         :class:`spinscope.instruments.ScatteringCamera`.
     dynamics
-        :class:`spinscope.dynamics.texture_dynamics.TextureDynamics` on the camera's grid.
+        :class:`spinscope.evolution.domains.TextureDynamics` on the camera's grid.
     scan
         The plan.
     output

@@ -53,12 +53,12 @@ def demag(
     Prints the demagnetisation time (1/e time of a fitted demagnetisation curve), the minimum of the
     magnetisation and its time, and whether a ferromagnetic-like transient occurs, per species.
     """
-    from spinscope.dynamics.simulate import run_demag
+    from spinscope.ultrafast.simulate import run_demag
 
     result, ds = run_demag(material, fluence=fluence, t_max=t_max, model=model, T0=temperature,
                            duration=duration)
     if plot is not None:
-        from spinscope.dynamics.simulate import plot_demag
+        from spinscope.ultrafast.simulate import plot_demag
 
         result["plot"] = str(plot_demag(ds, plot, overwrite=overwrite))
     emit(result, as_json=json_, human=_human)

@@ -29,8 +29,8 @@ def run(
     """Run the scenario CONFIG and write its magnetisation movie to OUT."""
     import time
 
-    from spinscope.dynamics.micromagnetics.scenario import load_scenario, run_scenario
     from spinscope.errors import OutputExistsError
+    from spinscope.micromagnetics.scenario import load_scenario, run_scenario
 
     if out.exists() and not overwrite and not (out.is_dir() and not any(out.iterdir())):
         raise OutputExistsError(f"{out}: exists; pass --overwrite to replace it", path=str(out))
@@ -97,8 +97,8 @@ def standard_problem(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run muMAG standard problem 4 (prints the first zero crossing of <m_x>) or 5."""
-    from spinscope.dynamics.micromagnetics.errors import ParameterError
-    from spinscope.dynamics.micromagnetics.standard_problems import (
+    from spinscope.micromagnetics.errors import ParameterError
+    from spinscope.micromagnetics.standard_problems import (
         standard_problem_4,
         standard_problem_5,
     )

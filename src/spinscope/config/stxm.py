@@ -140,7 +140,7 @@ class StxmSample(SampleConfig):
 
 
 class VortexMovie(SpinscopeModel):
-    """Vortex gyration in a disk (Thiele model, :mod:`spinscope.sample.vortex`).
+    """Vortex gyration in a disk (Thiele model, :mod:`spinscope.evolution.vortex`).
 
     Attributes
     ----------
@@ -173,7 +173,7 @@ class VortexMovie(SpinscopeModel):
 
 
 class SpinWaveMovie(SpinscopeModel):
-    """Radial spin wave from a nanocontact (:mod:`spinscope.sample.spin_wave`).
+    """Radial spin wave from a nanocontact (:mod:`spinscope.evolution.spin_wave`).
 
     Attributes
     ----------

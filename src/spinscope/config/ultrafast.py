@@ -80,7 +80,7 @@ class SublatticeConfig(SpinscopeModel):
         species, sets the mean-field exchange.
     R
         M3TM demagnetisation rate R of Koopmans et al. (2010) [1/s]. When absent it is computed from
-        ``a_sf``, ``T_D`` and ``atomic_volume`` (:func:`spinscope.dynamics.koopmans_rate`).
+        ``a_sf``, ``T_D`` and ``atomic_volume`` (:func:`spinscope.ultrafast.koopmans_rate`).
     a_sf
         Elliott-Yafet spin-flip probability [dimensionless].
     T_D

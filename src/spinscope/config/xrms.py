@@ -245,7 +245,7 @@ class PumpSection(SpinscopeModel):
 
 
 class DynamicsSection(SpinscopeModel):
-    """Texture dynamics (spinscope.dynamics.texture_dynamics).
+    """Texture dynamics (spinscope.evolution.domains).
 
     Attributes
     ----------

@@ -15,7 +15,7 @@ computed here from the quantities they are derived from, so that the derivation 
   Koopmans et al., Nat. Mater. 9, 259 (2010), Table 1 (R = 17.2, 25.3 and 0.092 ps^-1).
 
 Which numbers are uncertain is stated at each one (``# ESTIMATE``). The ferrimagnet presets use the
-two-sublattice mean-field model of :mod:`spinscope.dynamics`: the own-frame exchange matrix ``J_ij``
+two-sublattice mean-field model of :mod:`spinscope.ultrafast`: the own-frame exchange matrix ``J_ij``
 (kelvin) takes the *ratios* of the atomistic exchange constants of Ostler et al., PRB 84, 024407
 (2011) (J_FeFe : J_GdGd : |J_FeGd| = 2.835 : 1.26 : 1.09, in 1e-21 J) and one overall scale chosen so
 that the mean-field Curie temperature of the alloy matches a typical measured value.

@@ -14,8 +14,8 @@ Re-exported
     :func:`spinscope.conventions.transmission_asymmetry`,
     :func:`spinscope.sources.storage_ring.sampling_attenuation` (``exp(-(2 pi f sigma)^2 / 2)``),
     :func:`spinscope.optics.zone_plate.annular_airy`,
-    :func:`spinscope.dynamics.micromagnetics.standard_problems.kittel_frequency`,
-    :func:`spinscope.sample.vortex.gyrotropic_frequency` (thin-disk estimate).
+    :func:`spinscope.micromagnetics.standard_problems.kittel_frequency`,
+    :func:`spinscope.evolution.vortex.gyrotropic_frequency` (thin-disk estimate).
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ _REEXPORTS = {
     "transmission_asymmetry": "spinscope.conventions",
     "sampling_attenuation": "spinscope.sources.storage_ring",
     "annular_airy": "spinscope.optics.zone_plate",
-    "kittel_frequency": "spinscope.dynamics.micromagnetics.standard_problems",
-    "gyrotropic_frequency": "spinscope.sample.vortex",
+    "kittel_frequency": "spinscope.micromagnetics.standard_problems",
+    "gyrotropic_frequency": "spinscope.evolution.vortex",
 }
 
 #: Gyromagnetic ratio of the LLG equation [rad/(s T)] (mumax3/OOMMF convention, 1.7595e11; the

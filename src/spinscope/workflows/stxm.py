@@ -121,7 +121,7 @@ def build_movie(cfg, scheme, base: Path = Path(".")) -> tuple[xr.DataArray, xr.D
     period = scheme.excitation_period if scheme is not None else None
     times = _frame_times(period, frames) if period is not None else np.array([0.0])
     if mc.scenario == "vortex":
-        from spinscope.sample.vortex import gyrotropic_frequency, vortex_gyration_movie
+        from spinscope.evolution.vortex import gyrotropic_frequency, vortex_gyration_movie
 
         f = scheme.excitation_frequency if scheme is not None else gyrotropic_frequency(
             mc.radius, mc.thickness, mc.ms)
@@ -132,7 +132,7 @@ def build_movie(cfg, scheme, base: Path = Path(".")) -> tuple[xr.DataArray, xr.D
         ref = vortex_gyration_movie(times=[0.0], drive_frequency=f, gyration_radius=1e-15, **kw).isel(
             time=0, drop=True)
     elif mc.scenario == "spin_wave":
-        from spinscope.sample.spin_wave import spin_wave_movie
+        from spinscope.evolution.spin_wave import spin_wave_movie
 
         f = scheme.excitation_frequency if scheme is not None else 6.25e9
         kw = dict(size=mc.size, cell=mc.cell, frequency=f, wavelength=mc.wavelength,

@@ -10,7 +10,7 @@ Steps (:func:`simulate_xrms`):
    (the texture's first order, ``k_perp = 2 pi / period``) that falls inside the beam stop or beyond the
    detector is refused with a one-line :class:`~spinscope.errors.DataRangeError`.
 3. **Texture and dynamics**: the domain texture on the grid, the per-pixel demagnetisation over the pump
-   spot, the texture models (:mod:`spinscope.dynamics.texture_dynamics`); the time resolution is the
+   spot, the texture models (:mod:`spinscope.evolution.domains`); the time resolution is the
    pump-probe cross-correlation of pump, X-ray pulse and jitter.
 4. **Scan**: :func:`spinscope.acquisition.delay_scan.run_delay_scan` (checkpoints, resume, NeXus).
 5. **Injected values** (what the analysis should recover): the noise-free ring-window trace
@@ -127,11 +127,11 @@ def build_xrms(cfg, *, progress=None) -> dict[str, Any]:
     """
     from spinscope.acquisition.delay_scan import DelayScan, cross_correlation_fwhm
     from spinscope.detectors.area import AreaDetector
-    from spinscope.dynamics import Pump
-    from spinscope.dynamics.texture_dynamics import TextureDynamics, TextureModels, demag_map
+    from spinscope.evolution.domains import TextureDynamics, TextureModels, demag_map
     from spinscope.instruments.scattering import ScatteringCamera
     from spinscope.interaction import film_optics
     from spinscope.interaction.far_field import transverse_wavevector
+    from spinscope.ultrafast import Pump
 
     step = progress or (lambda label: None)
     src = _source(cfg)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spinscope.dynamics.micromagnetics.mesh import Mesh
+from spinscope.micromagnetics.mesh import Mesh
 
 __all__ = ["random_state", "uniform", "vortex"]
 

@@ -32,9 +32,9 @@ def integrate(system, pump, u, delays, *, dt_pump=None, growth=0.05, safety=2.5,
     Parameters
     ----------
     system
-        A :class:`spinscope.dynamics.models.System`.
+        A :class:`spinscope.ultrafast.models.System`.
     pump
-        A :class:`spinscope.dynamics.pump.Pump` (its ``t0`` and ``duration`` are used).
+        A :class:`spinscope.ultrafast.pump.Pump` (its ``t0`` and ``duration`` are used).
     u
         Absorbed energy density per pixel [J/m^3], shape ``(N,)``; 0 is an unpumped pixel.
     delays

@@ -11,7 +11,7 @@ Electrons and lattice (2TM, Anisimov et al. 1974; Beaurepaire et al., PRL 76, 42
 
     with the electronic heat capacity ``C_e = gamma T_e`` (free-electron Sommerfeld form), a constant
     lattice heat capacity (Dulong-Petit), the absorbed power density ``P(t) = u g(t)``
-    (:mod:`spinscope.dynamics.pump`) and the heat flux ``q_out`` [W/m^2] leaving the film.
+    (:mod:`spinscope.ultrafast.pump`) and the heat flux ``q_out`` [W/m^2] leaving the film.
 
 Three-temperature model, "3TM" (Beaurepaire et al. 1996)
     adds a spin bath: ``C_s dT_s/dt = g_es (T_e - T_s) + g_sp (T_p - T_s)``; the magnetisation is the

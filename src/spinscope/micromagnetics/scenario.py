@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spinscope.dynamics.micromagnetics import mesh as _mesh
-from spinscope.dynamics.micromagnetics import states as _states
-from spinscope.dynamics.micromagnetics.drives import (
+from spinscope.micromagnetics import mesh as _mesh
+from spinscope.micromagnetics import states as _states
+from spinscope.micromagnetics.drives import (
     OerstedField,
     PulseField,
     RFField,
@@ -19,8 +19,8 @@ from spinscope.dynamics.micromagnetics.drives import (
     ZhangLiTorque,
     envelope,
 )
-from spinscope.dynamics.micromagnetics.errors import GeometryError, ParameterError
-from spinscope.dynamics.micromagnetics.simulation import Simulation
+from spinscope.micromagnetics.errors import GeometryError, ParameterError
+from spinscope.micromagnetics.simulation import Simulation
 
 __all__ = ["build_simulation", "load_scenario", "run_scenario"]
 
@@ -154,7 +154,7 @@ def run_scenario(cfg, *, base_dir=".", progress: bool = False, checkpoint=None,
                  resume: bool = False, workers=None):
     """Relax (if asked) and run a scenario; returns the magnetisation movie (xarray)."""
     if cfg.engine == "magnumnp":
-        from spinscope.dynamics.micromagnetics.magnumnp_engine import run_magnumnp
+        from spinscope.micromagnetics.magnumnp_engine import run_magnumnp
 
         return run_magnumnp(cfg, base_dir=base_dir)
     sim = build_simulation(cfg, base_dir=base_dir, workers=workers)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from spinscope.config.ultrafast import UltrafastMaterialConfig
-from spinscope.dynamics import Pump, solve_pixels
+from spinscope.ultrafast import Pump, solve_pixels
 
 ud = pytest.importorskip("udkm1Dsim")
 

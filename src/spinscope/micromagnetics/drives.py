@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spinscope.dynamics.micromagnetics.constants import MU0
-from spinscope.dynamics.micromagnetics.errors import ParameterError
-from spinscope.dynamics.micromagnetics.mesh import Mesh
+from spinscope.micromagnetics.constants import MU0
+from spinscope.micromagnetics.errors import ParameterError
+from spinscope.micromagnetics.mesh import Mesh
 
 __all__ = [
     "CustomField",

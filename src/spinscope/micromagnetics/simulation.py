@@ -23,22 +23,22 @@ from pathlib import Path
 
 import numpy as np
 
-from spinscope.dynamics.micromagnetics.constants import GAMMA, HBAR, KB, MU0, MUB, QE
-from spinscope.dynamics.micromagnetics.demag import DemagField
-from spinscope.dynamics.micromagnetics.drives import (
+from spinscope.micromagnetics.constants import GAMMA, HBAR, KB, MU0, MUB, QE
+from spinscope.micromagnetics.demag import DemagField
+from spinscope.micromagnetics.drives import (
     OerstedField,
     SlonczewskiTorque,
     StaticField,
     ThermalField,
     ZhangLiTorque,
 )
-from spinscope.dynamics.micromagnetics.errors import (
+from spinscope.micromagnetics.errors import (
     GeometryError,
     ParameterError,
     StepSizeError,
     warn_coarse,
 )
-from spinscope.dynamics.micromagnetics.mesh import Mesh
+from spinscope.micromagnetics.mesh import Mesh
 
 __all__ = ["Simulation", "exchange_length", "magnetisation_movie"]
 
@@ -139,10 +139,10 @@ class Simulation:
     D
         Interfacial DMI constant [J/m^2] (MuMax3 ``Dind`` convention, with its boundary condition).
     fields
-        External fields (:mod:`~spinscope.dynamics.micromagnetics.drives`); a 3-vector is a static
+        External fields (:mod:`~spinscope.micromagnetics.drives`); a 3-vector is a static
         field in tesla.
     stt
-        Slonczewski torque (:class:`~spinscope.dynamics.micromagnetics.drives.SlonczewskiTorque`).
+        Slonczewski torque (:class:`~spinscope.micromagnetics.drives.SlonczewskiTorque`).
     zhang_li
         Zhang-Li torque.
     oersted

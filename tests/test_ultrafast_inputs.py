@@ -1,4 +1,4 @@
-"""spinscope.dynamics: presets, configuration, bad input, the movie helper and `spinscope demag`."""
+"""spinscope.ultrafast: presets, configuration, bad input, the movie helper and `spinscope demag`."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import pytest
 import xarray as xr
 
 from spinscope.config.ultrafast import DemagConfig, PumpConfig, UltrafastMaterialConfig
-from spinscope.dynamics import (
+from spinscope.errors import ConfigError, DataRangeError, MaterialError, SpinscopeError, UnitError
+from spinscope.materials.ultrafast import PRESETS, get_preset
+from spinscope.ultrafast import (
     Pump,
     koopmans_rate,
     magnetisation_movie,
     simulate_demagnetisation,
     solve_pixels,
 )
-from spinscope.errors import ConfigError, DataRangeError, MaterialError, SpinscopeError, UnitError
-from spinscope.materials.ultrafast import PRESETS, get_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,7 +85,7 @@ def test_missing_model_parameters():
     d = get_preset("GdFeCo").model_dump()
     d["exchange"] = None
     with pytest.raises(ConfigError, match="exchange"):
-        from spinscope.dynamics import resolve_material
+        from spinscope.ultrafast import resolve_material
 
         resolve_material(d)
     # R computed from a_sf, T_D and the atomic volume when absent

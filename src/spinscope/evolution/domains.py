@@ -12,8 +12,8 @@ temperature (the magnetic optical constants describe the film at that temperatur
 texture, deformed by the models below. Each model is switched off by its default parameter.
 
 1. **Ultrafast demagnetisation per pixel** (:class:`DemagMap`). The absorbed pump energy density
-   ``u(r) = F(r) A / d`` over the Gaussian pump spot (:func:`spinscope.dynamics.absorbed_fluence_map`) is
-   spanned by ``nodes`` values; :func:`spinscope.dynamics.solve_pixels` (``lookup=K``) integrates the
+   ``u(r) = F(r) A / d`` over the Gaussian pump spot (:func:`spinscope.ultrafast.absorbed_fluence_map`) is
+   spanned by ``nodes`` values; :func:`spinscope.ultrafast.solve_pixels` (``lookup=K``) integrates the
    material model (M3TM / two-sublattice M3TM of the preset) for them on a uniform fine time grid; each
    node trace is convolved with the Gaussian pump-probe cross-correlation (FWHM ``irf_fwhm``), *analytically
    per pixel* in the sense that every pixel gets the convolved trace of its own absorbed energy (linear
@@ -150,7 +150,7 @@ def demag_map(
     material
         Ultrafast material preset name (``"CoTb"``, ``"FeGd"``, ...), file, dict or config.
     pump
-        :class:`spinscope.dynamics.Pump` (fluence, duration, spot, ``t0``).
+        :class:`spinscope.ultrafast.Pump` (fluence, duration, spot, ``t0``).
     y, x
         Cell-centre coordinates of the grid [m].
     t_range
@@ -160,7 +160,7 @@ def demag_map(
     nodes
         Number of absorbed-energy values spanning the map (pixels interpolate between them).
     lookup
-        ``K`` of :func:`spinscope.dynamics.solve_pixels` (energies solved; the others interpolated).
+        ``K`` of :func:`spinscope.ultrafast.solve_pixels` (energies solved; the others interpolated).
     dt
         Step of the fine time grid [s]; default ``min(irf_fwhm / 8, span / 2000)``, at least span / 20000.
     model
@@ -170,7 +170,7 @@ def demag_map(
     -------
     DemagMap
     """
-    from spinscope.dynamics.simulate import absorbed_fluence_map, resolve_material, solve_pixels
+    from spinscope.ultrafast.simulate import absorbed_fluence_map, resolve_material, solve_pixels
 
     mat = resolve_material(material)
     lo, hi = (float(v) for v in t_range)
@@ -412,10 +412,10 @@ class TextureDynamics:
     def movie(self, delays) -> xr.DataArray:
         """The magnetisation movie contract ``(time, species, y, x, component)`` at ``delays`` [s].
 
-        Built with :func:`spinscope.dynamics.magnetisation_movie` delay by delay (the texture changes
+        Built with :func:`spinscope.ultrafast.magnetisation_movie` delay by delay (the texture changes
         with time); memory grows with delays x pixels x species x 3, so use it on small grids.
         """
-        from spinscope.dynamics.simulate import magnetisation_movie
+        from spinscope.ultrafast.simulate import magnetisation_movie
 
         frames = []
         coords_sp = ("species", np.array(self.species), {"units": ""})

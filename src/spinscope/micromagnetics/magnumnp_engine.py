@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spinscope.dynamics.micromagnetics.constants import MU0
-from spinscope.dynamics.micromagnetics.errors import MicromagneticsError, ParameterError
+from spinscope.micromagnetics.constants import MU0
+from spinscope.micromagnetics.errors import MicromagneticsError, ParameterError
 
 __all__ = ["magnumnp_available", "run_magnumnp", "sp4_magnumnp"]
 
@@ -39,7 +39,7 @@ if spec.get("threads"):
     torch.set_num_threads(int(spec["threads"]))
 import magnumnp as mn
 mn.set_log_level(40)
-from spinscope.dynamics.micromagnetics import drives as dr
+from spinscope.micromagnetics import drives as dr
 wall0 = time.perf_counter()
 mesh = mn.Mesh(tuple(spec["n"]), tuple(spec["dx"]))
 state = mn.State(mesh)
@@ -130,10 +130,10 @@ def run_magnumnp(cfg, *, base_dir=".", times=None):
     Returns
     -------
     xarray.DataArray
-        The magnetisation movie, as :func:`~spinscope.dynamics.micromagnetics.scenario.run_scenario`.
+        The magnetisation movie, as :func:`~spinscope.micromagnetics.scenario.run_scenario`.
     """
-    from spinscope.dynamics.micromagnetics.scenario import build_simulation
-    from spinscope.dynamics.micromagnetics.simulation import magnetisation_movie
+    from spinscope.micromagnetics.scenario import build_simulation
+    from spinscope.micromagnetics.simulation import magnetisation_movie
 
     for name in ("current", "zhang_li", "thermal"):
         if getattr(cfg, name) is not None:
@@ -190,9 +190,9 @@ def sp4_magnumnp(field: int = 1, cells=(100, 25), tol: float = 1e-5,
         ``zero_crossing_ps``, ``wall_time_s`` (the field run only), ``relax_wall_time_s``,
         ``relaxed`` (<m>), ``t``, ``m``.
     """
-    from spinscope.dynamics.micromagnetics.mesh import Mesh
-    from spinscope.dynamics.micromagnetics.simulation import Simulation
-    from spinscope.dynamics.micromagnetics.standard_problems import SP4_FIELDS, first_zero_crossing
+    from spinscope.micromagnetics.mesh import Mesh
+    from spinscope.micromagnetics.simulation import Simulation
+    from spinscope.micromagnetics.standard_problems import SP4_FIELDS, first_zero_crossing
 
     nx, ny = cells
     mesh = Mesh.from_size((500e-9, 125e-9, 3e-9), (nx, ny, 1))

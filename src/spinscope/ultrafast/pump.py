@@ -15,7 +15,7 @@ depth: the films of the seed experiments (10-30 nm) are about one penetration de
 electrons (ballistic and diffusive transport, Fermi velocity ~1 nm/fs) equalise the electron
 temperature over such a thickness within ~100 fs, faster than electron-phonon equilibration; a depth-
 resolved profile would need the pump-wavelength optical constants of every layer, which the presets
-do not carry. Heat flow *out of* the film is depth-resolved (:mod:`spinscope.dynamics.models`).
+do not carry. Heat flow *out of* the film is depth-resolved (:mod:`spinscope.ultrafast.models`).
 
 Temporal profile: a Gaussian of intensity FWHM ``duration`` centred at ``t0``, normalised to unit
 area, so the source power density is ``P(t) = u g(t)`` [W/m^3].

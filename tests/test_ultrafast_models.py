@@ -1,4 +1,4 @@
-"""Physics validation of spinscope.dynamics: 2TM/3TM/M3TM, type I/II, two-sublattice ferrimagnets."""
+"""Physics validation of spinscope.ultrafast: 2TM/3TM/M3TM, type I/II, two-sublattice ferrimagnets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from scipy.optimize import curve_fit
 
 from spinscope.config.ultrafast import HeatSinkConfig
 from spinscope.curves import demag_curve
-from spinscope.dynamics import (
+from spinscope.materials.ultrafast import PRESETS, get_preset, mean_field_curie_temperature
+from spinscope.ultrafast import (
     Pump,
     absorbed_fluence_map,
     equilibrium_magnetisation,
@@ -18,7 +19,6 @@ from spinscope.dynamics import (
     solve_pixels,
     summarize_demag,
 )
-from spinscope.materials.ultrafast import PRESETS, get_preset, mean_field_curie_temperature
 
 MJ_CM2 = 10.0  # J/m^2 per mJ/cm^2
 

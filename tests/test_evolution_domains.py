@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from spinscope.dynamics import Pump, solve_pixels
-from spinscope.dynamics.texture_dynamics import TextureDynamics, TextureModels, demag_map
 from spinscope.errors import ConfigError
+from spinscope.evolution.domains import TextureDynamics, TextureModels, demag_map
 from spinscope.sample.textures import dominant_period, stripe_domains
+from spinscope.ultrafast import Pump, solve_pixels
 
 N, CELL, PERIOD, WALL = 64, 5e-9, 40e-9, 3e-9
 

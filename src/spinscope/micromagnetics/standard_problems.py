@@ -21,12 +21,12 @@ import time
 
 import numpy as np
 
-from spinscope.dynamics.micromagnetics.constants import GAMMA, MU0, MUB, QE
-from spinscope.dynamics.micromagnetics.drives import ZhangLiTorque
-from spinscope.dynamics.micromagnetics.errors import ParameterError
-from spinscope.dynamics.micromagnetics.mesh import Mesh
-from spinscope.dynamics.micromagnetics.simulation import Simulation
-from spinscope.dynamics.micromagnetics.states import vortex
+from spinscope.micromagnetics.constants import GAMMA, MU0, MUB, QE
+from spinscope.micromagnetics.drives import ZhangLiTorque
+from spinscope.micromagnetics.errors import ParameterError
+from spinscope.micromagnetics.mesh import Mesh
+from spinscope.micromagnetics.simulation import Simulation
+from spinscope.micromagnetics.states import vortex
 
 __all__ = [
     "SP4_FIELDS",

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from spinscope.dynamics.models import System, equilibrium_magnetisation
-from spinscope.dynamics.pump import Pump, absorbed_energy_density
-from spinscope.dynamics.solver import integrate, integrate_implicit
 from spinscope.errors import ConfigError, DataRangeError, MaterialError
+from spinscope.ultrafast.models import System, equilibrium_magnetisation
+from spinscope.ultrafast.pump import Pump, absorbed_energy_density
+from spinscope.ultrafast.solver import integrate, integrate_implicit
 from spinscope.units import parse_quantity
 
 __all__ = [
@@ -199,8 +199,8 @@ def solve_pixels(material, absorbed, delays, *, pump=None, duration=50e-15, mode
         ``stats["lookup_error_T"]`` (relative, Te and Tp). Sharp thresholds (switching) need a
         larger K.
     **solver_options
-        Passed to :func:`spinscope.dynamics.solver.integrate` (``dt_pump``, ``chunk``...) or
-        :func:`spinscope.dynamics.solver.integrate_implicit` (``dt_pump``, ``rtol``).
+        Passed to :func:`spinscope.ultrafast.solver.integrate` (``dt_pump``, ``chunk``...) or
+        :func:`spinscope.ultrafast.solver.integrate_implicit` (``dt_pump``, ``rtol``).
 
     Returns
     -------

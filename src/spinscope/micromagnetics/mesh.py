@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinscope.dynamics.micromagnetics.errors import GeometryError
+from spinscope.micromagnetics.errors import GeometryError
 
 __all__ = [
     "Mesh",

@@ -8,7 +8,7 @@ as the magnetisation-movie contract of :mod:`spinscope.datamodel`.
 
 Example
 -------
->>> from spinscope.dynamics.micromagnetics import Mesh, Simulation
+>>> from spinscope.micromagnetics import Mesh, Simulation
 >>> mesh = Mesh.from_size((500e-9, 125e-9, 3e-9), (100, 25, 1))
 >>> sim = Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.02, m0=(1, 0.25, 0.1))
 >>> sim.relax()                                     # doctest: +SKIP
@@ -16,9 +16,9 @@ Example
 >>> movie = sim.run(1e-9, n_frames=201)             # doctest: +SKIP
 """
 
-from spinscope.dynamics.micromagnetics.constants import GAMMA, MU0
-from spinscope.dynamics.micromagnetics.demag import DemagField, demag_tensor
-from spinscope.dynamics.micromagnetics.drives import (
+from spinscope.micromagnetics.constants import GAMMA, MU0
+from spinscope.micromagnetics.demag import DemagField, demag_tensor
+from spinscope.micromagnetics.drives import (
     CustomField,
     OerstedField,
     PulseField,
@@ -31,14 +31,14 @@ from spinscope.dynamics.micromagnetics.drives import (
     envelope,
     oersted_cylinder,
 )
-from spinscope.dynamics.micromagnetics.errors import (
+from spinscope.micromagnetics.errors import (
     CoarseMeshWarning,
     GeometryError,
     MicromagneticsError,
     ParameterError,
     StepSizeError,
 )
-from spinscope.dynamics.micromagnetics.mesh import (
+from spinscope.micromagnetics.mesh import (
     Mesh,
     disk,
     ellipse,
@@ -47,18 +47,18 @@ from spinscope.dynamics.micromagnetics.mesh import (
     rectangle,
     ring,
 )
-from spinscope.dynamics.micromagnetics.simulation import (
+from spinscope.micromagnetics.simulation import (
     Simulation,
     exchange_length,
     magnetisation_movie,
 )
-from spinscope.dynamics.micromagnetics.standard_problems import (
+from spinscope.micromagnetics.standard_problems import (
     first_zero_crossing,
     kittel_frequency,
     standard_problem_4,
     standard_problem_5,
 )
-from spinscope.dynamics.micromagnetics.states import random_state, uniform, vortex
+from spinscope.micromagnetics.states import random_state, uniform, vortex
 
 __all__ = [
     "GAMMA",
