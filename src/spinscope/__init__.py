@@ -1,7 +1,7 @@
 """spinscope: digital twin and analysis workbench of time-resolved soft X-ray magnetic microscopy
 and scattering.
 
-``import spinscope`` is light: subpackages (and matplotlib, dask, torch) load only when used.
+``import spinscope`` is light: subpackages (and matplotlib, torch) load only when used.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ _SUBPACKAGES = (
     "materials",
     "micromagnetics",
     "optics",
-    "parallel",
     "planning",
     "sample",
     "sources",

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from spinscope.datamodel import validate_magnetisation
 from spinscope.errors import ConfigError, DataRangeError, MaterialError
 from spinscope.ultrafast.models import System, equilibrium_magnetisation
 from spinscope.ultrafast.pump import Pump, absorbed_energy_density
@@ -697,12 +698,7 @@ def magnetisation_movie(texture: xr.DataArray, ds: xr.Dataset, *, Ms=None) -> xr
                              else "reduced magnetisation movie: texture x m(t)"})
     if "species" not in tdims and len(species) == 1:
         da = da.isel(species=0, drop=True)
-    try:
-        from spinscope.datamodel import validate_magnetisation
-
-        validate_magnetisation(da, check_norm=False, require_uniform=False)
-    except ImportError:  # pragma: no cover - datamodel not present in this build
-        pass
+    validate_magnetisation(da, check_norm=False, require_uniform=False)
     return da
 
 

@@ -1,1 +1,0 @@
-"""Parameter sweeps and out-of-core stacks on Dask (optional extra)."""
