@@ -58,7 +58,7 @@ def demag(
     result, ds = run_demag(material, fluence=fluence, t_max=t_max, model=model, T0=temperature,
                            duration=duration)
     if plot is not None:
-        from spinscope.ultrafast.simulate import plot_demag
+        from spinscope.viz import plot_demag
 
         result["plot"] = str(plot_demag(ds, plot, overwrite=overwrite))
     emit(result, as_json=json_, human=_human)

@@ -30,7 +30,6 @@ __all__ = [
     "default_delays",
     "load_demag_config",
     "magnetisation_movie",
-    "plot_demag",
     "resolve_material",
     "run_demag",
     "simulate_demagnetisation",
@@ -766,55 +765,3 @@ def run_demag(material, *, fluence=None, t_max=None, model="auto", T0=None, dura
     summary["pump_duration"] = dur
     summary["t_max"] = tm
     return summary, ds
-
-
-def plot_demag(ds: xr.Dataset, path, *, overwrite: bool = False) -> Path:
-    """Draw m(t)/m0 per species and Te, Tp of a single-pixel simulation into ``path`` (atomic write).
-
-    Parameters
-    ----------
-    ds
-        Output of :func:`simulate_demagnetisation` (single pixel).
-    path
-        Image file; the format follows the suffix (png, pdf, svg).
-    overwrite
-        Replace an existing file.
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from spinscope.atomic import atomic_path
-
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    t_ps = (ds["delay"].values - float(ds.attrs.get("pump_t0", 0.0))) * 1e12
-    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 6.0), constrained_layout=True)
-    if "m" in ds:
-        for i, name in enumerate(ds["species"].values):
-            m0 = float(ds["m_eq0"].values[i])
-            ax1.plot(t_ps, ds["m"].values[:, i] / m0, label=str(name))
-        ax1.axhline(0.0, color="0.6", lw=0.8)
-        ax1.legend()
-    ax1.set_ylabel("m / m(T0)")
-    ax1.set_title(f"{ds.attrs.get('material')} ({ds.attrs.get('model')}), "
-                  f"{ds.attrs.get('fluence', 0) / 10:.3g} mJ/cm$^2$")
-    ax2.plot(t_ps, ds["Te"].values, label="T$_e$")
-    ax2.plot(t_ps, ds["Tp"].values, label="T$_p$")
-    if "Ts" in ds:
-        ax2.plot(t_ps, ds["Ts"].values, label="T$_s$")
-    ax2.set_ylabel("temperature (K)")
-    ax2.set_xlabel("delay (ps)")
-    ax2.legend()
-    if t_ps[-1] > 30:
-        ax2.set_xscale("symlog", linthresh=1.0)
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        fig.savefig(tmp, format=fmt)
-    plt.close(fig)
-    return path

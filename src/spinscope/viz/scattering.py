@@ -10,7 +10,9 @@
 - :func:`write_movie`: detector images versus delay as an animated GIF, or as an MP4 when
   ``imageio-ffmpeg`` is installed (:func:`movie_format` says which).
 
-Every function writes its file atomically (:func:`spinscope.atomic.atomic_path`) and returns the path.
+Every figure function returns the :class:`matplotlib.figure.Figure` when no path is given, else
+writes its file atomically (:func:`spinscope.atomic.atomic_path`) and returns the path. The global
+matplotlib backend is never touched and ``matplotlib.pyplot`` is never imported.
 Figures show q in 1/nm and delays in fs, ps or ns (whichever suits the range); the data stay SI.
 """
 
@@ -23,9 +25,15 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from matplotlib import colormaps
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
 
+from spinscope.curves import demag_curve
 from spinscope.errors import ConfigError
-from spinscope.viz._output import movie_format, pyplot, save_figure, write_rgb_movie
+from spinscope.progress import Progress
+from spinscope.viz._output import finish, movie_format, new_figure, render_rgb, write_rgb_movie
 
 __all__ = [
     "movie_format",
@@ -39,8 +47,6 @@ __all__ = [
 _Q_NM = 1e-9
 
 
-
-
 def _time_unit(span: float) -> tuple[float, str]:
     """(factor, label) that shows times of this span [s] with readable numbers."""
     span = abs(float(span))
@@ -51,8 +57,6 @@ def _time_unit(span: float) -> tuple[float, str]:
     if span < 5e-6:
         return 1e9, "ns"
     return 1e6, "us"
-
-
 
 
 def _log_limits(img: np.ndarray, valid: np.ndarray) -> tuple[float, float]:
@@ -68,14 +72,14 @@ def _log_limits(img: np.ndarray, valid: np.ndarray) -> tuple[float, float]:
 
 def plot_detector_image(
     image,
-    path: str | Path,
+    path: str | Path | None = None,
     *,
     geometry=None,
     q_rings: Sequence[float] = (),
     mask=None,
     title: str = "",
     overwrite: bool = False,
-) -> Path:
+) -> Figure | Path:
     """Draw a detector frame on a log scale with the ring(s), the beam centre and the mask.
 
     Parameters
@@ -84,6 +88,7 @@ def plot_detector_image(
         One frame ``(y, x)`` [counts or ADU]; non-positive pixels are shown at the bottom of the scale.
     path
         Output image [file path]; the format follows the suffix (``.png``, ``.pdf``, ``.svg``).
+        None returns the figure instead.
     geometry
         :class:`spinscope.analysis.azimuthal.DetectorGeometry` with a beam centre; needed to draw the
         centre and the rings.
@@ -99,13 +104,9 @@ def plot_detector_image(
 
     Returns
     -------
-    pathlib.Path
-        The written file.
+    matplotlib.figure.Figure or pathlib.Path
+        The figure when ``path`` is None, else the written file.
     """
-    from matplotlib.colors import LogNorm
-    from matplotlib.patches import Ellipse
-
-    plt = pyplot()
     img = np.asarray(image, dtype=float)
     if img.ndim != 2:
         raise ConfigError(f"image: expected one frame (y, x), got shape {img.shape}", field="image")
@@ -113,7 +114,8 @@ def plot_detector_image(
     if bad.shape != img.shape:
         raise ConfigError(f"mask: shape {bad.shape} differs from the image {img.shape}", field="mask")
     lo, hi = _log_limits(img, ~bad)
-    fig, ax = plt.subplots(figsize=(6.4, 5.4))
+    fig = new_figure(figsize=(6.4, 5.4))
+    ax = fig.add_subplot()
     shown = np.clip(np.where(np.isfinite(img), img, lo), lo, hi)
     im = ax.imshow(shown, origin="lower", cmap="magma", norm=LogNorm(vmin=lo, vmax=hi),
                    interpolation="nearest")
@@ -145,19 +147,19 @@ def plot_detector_image(
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    return save_figure(fig, path, overwrite=overwrite)
+    return finish(fig, path, overwrite=overwrite)
 
 
 def plot_radial_profiles(
     profiles: xr.Dataset,
-    path: str | Path,
+    path: str | Path | None = None,
     *,
     q_window: tuple[float, float] | None = None,
     background=None,
     n_lines: int = 8,
     title: str = "",
     overwrite: bool = False,
-) -> Path:
+) -> Figure | Path:
     """Draw radial profiles ``I(q)`` versus delay: a colour map and a waterfall of selected delays.
 
     Parameters
@@ -165,7 +167,7 @@ def plot_radial_profiles(
     profiles
         Dataset with ``intensity`` over ``(delay, q)``, ``q`` [1/m] and ``delay`` [s] coordinates.
     path
-        Output image [file path].
+        Output image [file path]; None returns the figure instead.
     q_window
         ``(q_min, q_max)`` of the ring analysis [1/m], marked on both panels.
     background
@@ -179,10 +181,9 @@ def plot_radial_profiles(
 
     Returns
     -------
-    pathlib.Path
-        The written file.
+    matplotlib.figure.Figure or pathlib.Path
+        The figure when ``path`` is None, else the written file.
     """
-    plt = pyplot()
     if not isinstance(profiles, xr.Dataset) or "intensity" not in profiles:
         raise ConfigError("profiles: expected a Dataset with 'intensity' over (delay, q)", field="profiles")
     if set(profiles["intensity"].dims) != {"delay", "q"}:
@@ -195,7 +196,8 @@ def plot_radial_profiles(
     q = np.asarray(profiles["q"].values, dtype=float) * _Q_NM
     d = np.asarray(profiles["delay"].values, dtype=float)
     f, unit = _time_unit(np.ptp(d) if d.size > 1 else abs(d[0]) if d.size else 1e-12)
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.6))
+    fig = new_figure(figsize=(11, 4.6))
+    ax0, ax1 = fig.subplots(1, 2)
     # colour map: rows in delay order, labelled by delay (delays need not be evenly spaced)
     order = np.argsort(d, kind="stable")
     finite = inten[np.isfinite(inten)]
@@ -208,7 +210,7 @@ def plot_radial_profiles(
     ax0.set_yticklabels([f"{d[order][k] * f:.4g}" for k in ticks])
     ax0.set_xlabel("q [1/nm]")
     ax0.set_ylabel(f"delay [{unit}]")
-    cmap = plt.get_cmap("plasma")
+    cmap = colormaps["plasma"]
     sel = np.unique(np.linspace(0, d.size - 1, max(1, min(n_lines, d.size))).round().astype(int))
     for j, k in enumerate(sel):
         i = order[k]
@@ -224,13 +226,11 @@ def plot_radial_profiles(
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return save_figure(fig, path, overwrite=overwrite)
+    return finish(fig, path, overwrite=overwrite)
 
 
 def _model_curve(fit: Mapping[str, Any] | None, t: np.ndarray) -> np.ndarray | None:
     """The fitted demagnetisation curve on the delays ``t`` [s], or None without a usable fit."""
-    from spinscope.curves import demag_curve
-
     if not fit:
         return None
     need = ("t0", "amplitude", "tau_m")
@@ -252,13 +252,13 @@ def _model_curve(fit: Mapping[str, Any] | None, t: np.ndarray) -> np.ndarray | N
 
 def plot_time_traces(
     traces: xr.Dataset,
-    path: str | Path,
+    path: str | Path | None = None,
     *,
     fit: Mapping[str, Any] | None = None,
     fit_q1: Mapping[str, Any] | None = None,
     title: str = "",
     overwrite: bool = False,
-) -> Path:
+) -> Figure | Path:
     """Draw ``M(t)`` and ``q1(t)`` with error bars and their fitted curves.
 
     Parameters
@@ -267,7 +267,7 @@ def plot_time_traces(
         Dataset along ``delay`` [s] with ``m`` (and ``m_err``) [dimensionless] and, when present,
         ``q1`` (and ``q1_err``) [1/m].
     path
-        Output image [file path].
+        Output image [file path]; None returns the figure instead.
     fit
         Result of :func:`spinscope.analysis.timetrace.fit_demagnetisation` for ``M(t)``
         (``t0``, ``amplitude``, ``tau_m``, ``tau_r``, ``fwhm``, ``m0`` [SI]); drawn when given.
@@ -281,10 +281,9 @@ def plot_time_traces(
 
     Returns
     -------
-    pathlib.Path
-        The written file.
+    matplotlib.figure.Figure or pathlib.Path
+        The figure when ``path`` is None, else the written file.
     """
-    plt = pyplot()
     if not isinstance(traces, xr.Dataset) or "m" not in traces or "delay" not in traces.coords:
         raise ConfigError("traces: expected a Dataset with 'm' along a 'delay' coordinate [s]",
                           field="traces")
@@ -292,8 +291,8 @@ def plot_time_traces(
     f, unit = _time_unit(np.ptp(d) if d.size > 1 else 1e-12)
     dense = np.linspace(d.min(), d.max(), 600) if d.size else d
     has_q = "q1" in traces and np.isfinite(traces["q1"].values).any()
-    fig, axes = plt.subplots(2 if has_q else 1, 1, figsize=(7, 6.4 if has_q else 3.6), sharex=True,
-                             squeeze=False)
+    fig = new_figure(figsize=(7, 6.4 if has_q else 3.6))
+    axes = fig.subplots(2 if has_q else 1, 1, sharex=True, squeeze=False)
     ax = axes[0, 0]
     m_err = traces["m_err"].values if "m_err" in traces else None
     ax.errorbar(d * f, traces["m"].values, yerr=m_err, fmt="o", ms=3, color="C0", ecolor="0.6",
@@ -326,13 +325,11 @@ def plot_time_traces(
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return save_figure(fig, path, overwrite=overwrite)
+    return finish(fig, path, overwrite=overwrite)
 
 
 # ----------------------------------------------------------------------------------------------
 # movie
-
-
 
 
 def _bin_frames(stack: np.ndarray, b: int) -> np.ndarray:
@@ -393,8 +390,6 @@ def write_movie(
         A stack that is not 3D, a suffix other than ``.gif``/``.mp4``, or ``.mp4`` without
         ``imageio-ffmpeg``.
     """
-    from matplotlib.colors import LogNorm, Normalize
-
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".gif", ".mp4"):
@@ -434,14 +429,13 @@ def write_movie(
         norm = Normalize(vmin=lo, vmax=max(hi, lo + 1e-12))
         stack = np.where(valid, stack, lo)
 
-    plt = pyplot()
     ny, nx = stack.shape[1:]
     # canvas size in pixels: a multiple of 16 (video codecs work on 16 x 16 macro blocks)
     dpi = 100
     side = min(640.0, max(320.0, float(max(nx, ny))))  # image side on the canvas [canvas pixels]
     width = int(16 * math.ceil(side * nx / max(nx, ny) / 0.96 / 16))
     height = int(16 * math.ceil(side * ny / max(nx, ny) / 0.88 / 16))
-    fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    fig = new_figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.88))
     ax.set_axis_off()
     im = ax.imshow(stack[0], origin="lower", cmap=cmap, norm=norm, interpolation="nearest")
@@ -451,8 +445,6 @@ def write_movie(
     tick: Callable[[], Any] | None
     bar = None
     if progress is True:
-        from spinscope.progress import Progress
-
         bar = Progress(True).__enter__()
         bar.stage("movie", total=stack.shape[0])
         tick = bar.advance
@@ -466,12 +458,10 @@ def write_movie(
         for i in range(stack.shape[0]):
             im.set_data(stack[i])
             label.set_text(f"delay {delays[i] * f:.4g} {unit}" if delays is not None else f"frame {i}")
-            fig.canvas.draw()
-            images.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+            images.append(render_rgb(fig))
             if tick is not None:
                 tick()
     finally:
-        plt.close(fig)
         if bar is not None:
             bar.__exit__(None, None, None)
     return write_rgb_movie(np.stack(images), path, fps=fps, overwrite=overwrite)

@@ -6,19 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
 
-from spinscope.viz._output import pyplot, save_figure
+from spinscope.viz._output import finish, new_figure
 
 __all__ = ["plot_transmission_contrast"]
 
 
 def plot_transmission_contrast(
     panels: list[tuple[str, xr.Dataset]],
-    path: str | Path,
+    path: str | Path | None = None,
     *,
     title: str = "",
     overwrite: bool = False,
-) -> Path:
+) -> Figure | Path:
     """Draw optical constants, transmission and XMCD contrast for several energy ranges.
 
     Parameters
@@ -28,6 +29,7 @@ def plot_transmission_contrast(
         :func:`spinscope.workflows.transmission.stack_transmission`.
     path
         Output image [file path]; the format follows the suffix (``.png``, ``.pdf``, ``.svg``).
+        None returns the figure instead.
     title
         Figure title.
     overwrite
@@ -35,12 +37,12 @@ def plot_transmission_contrast(
 
     Returns
     -------
-    pathlib.Path
-        The written file.
+    matplotlib.figure.Figure or pathlib.Path
+        The figure when ``path`` is None, else the written file.
     """
-    plt = pyplot()
     n = len(panels)
-    fig, axes = plt.subplots(3, n, figsize=(4.2 * n, 8.4), sharex="col", squeeze=False)
+    fig = new_figure(figsize=(4.2 * n, 8.4))
+    axes = fig.subplots(3, n, sharex="col", squeeze=False)
     for col, (label, ds) in enumerate(panels):
         e = ds["energy"].values
         ax = axes[0, col]
@@ -71,4 +73,4 @@ def plot_transmission_contrast(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return save_figure(fig, path, overwrite=overwrite)
+    return finish(fig, path, overwrite=overwrite)

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
-from spinscope.viz._output import movie_format, pyplot, save_figure, write_rgb_movie
+from spinscope.errors import ConfigError
+from spinscope.viz._output import finish, movie_format, new_figure, write_rgb_movie
 
 __all__ = ["movie_formats", "plot_contrast", "plot_mode_maps", "write_movie"]
 
@@ -25,15 +28,12 @@ def _extent(da: xr.DataArray):
 
 
 def _figure(ncols: int):
-    plt = pyplot()
-    fig, axes = plt.subplots(1, ncols, figsize=(4.2 * ncols, 3.8), squeeze=False)
-    return plt, fig, axes[0]
+    fig = new_figure(figsize=(4.2 * ncols, 3.8))
+    return fig, fig.subplots(1, ncols, squeeze=False)[0]
 
 
-
-
-def plot_contrast(images: dict[str, xr.DataArray], path: str | Path, *, title: str = "",
-                  overwrite: bool = False) -> Path:
+def plot_contrast(images: dict[str, xr.DataArray], path: str | Path | None = None, *, title: str = "",
+                  overwrite: bool = False) -> Figure | Path:
     """Draw 2-D images (``y``, ``x`` in m) side by side, e.g. intensity and XMCD asymmetry.
 
     Parameters
@@ -41,7 +41,7 @@ def plot_contrast(images: dict[str, xr.DataArray], path: str | Path, *, title: s
     images
         Panel title -> image DataArray (dims ``y``, ``x``).
     path
-        Output image [file path] (format from the suffix).
+        Output image [file path] (format from the suffix); None returns the figure instead.
     title
         Figure title.
     overwrite
@@ -49,10 +49,10 @@ def plot_contrast(images: dict[str, xr.DataArray], path: str | Path, *, title: s
 
     Returns
     -------
-    pathlib.Path
-        The written file.
+    matplotlib.figure.Figure or pathlib.Path
+        The figure when ``path`` is None, else the written file.
     """
-    plt, fig, axes = _figure(len(images))
+    fig, axes = _figure(len(images))
     for ax, (name, da) in zip(axes, images.items(), strict=True):
         da = da.transpose("y", "x")
         v = np.asarray(da.values, dtype=float)
@@ -67,15 +67,33 @@ def plot_contrast(images: dict[str, xr.DataArray], path: str | Path, *, title: s
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return save_figure(fig, path, overwrite=overwrite)
+    return finish(fig, path, overwrite=overwrite)
 
 
-def plot_mode_maps(maps: xr.Dataset, path: str | Path, *, title: str = "", overwrite: bool = False) -> Path:
+def plot_mode_maps(maps: xr.Dataset, path: str | Path | None = None, *, title: str = "",
+                   overwrite: bool = False) -> Figure | Path:
     """Amplitude and phase maps (output of :func:`spinscope.analysis.xmcd.fourier_maps`).
 
     The phase is drawn with a cyclic colour map and faded where the amplitude is small.
+
+    Parameters
+    ----------
+    maps
+        Dataset with ``amplitude`` [asymmetry] and ``phase`` [rad] over ``(y, x)`` [m]; its
+        ``frequency`` attribute [Hz] titles the amplitude panel.
+    path
+        Output image [file path] (format from the suffix); None returns the figure instead.
+    title
+        Figure title.
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or pathlib.Path
+        The figure when ``path`` is None, else the written file.
     """
-    plt, fig, axes = _figure(2)
+    fig, axes = _figure(2)
     amp = maps["amplitude"].transpose("y", "x")
     ph = maps["phase"].transpose("y", "x")
     ext = _extent(amp)
@@ -94,11 +112,17 @@ def plot_mode_maps(maps: xr.Dataset, path: str | Path, *, title: str = "", overw
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return save_figure(fig, path, overwrite=overwrite)
+    return finish(fig, path, overwrite=overwrite)
 
 
 def movie_formats() -> tuple[str, ...]:
-    """Movie suffixes this installation can write: ``(".gif",)``, plus ``".mp4"`` with imageio-ffmpeg."""
+    """Movie suffixes this installation can write.
+
+    Returns
+    -------
+    tuple of str
+        ``(".gif",)``, plus ``".mp4"`` with imageio-ffmpeg installed.
+    """
     return (".gif", ".mp4") if movie_format() == "mp4" else (".gif",)
 
 
@@ -117,7 +141,7 @@ def write_movie(movie: xr.DataArray, path: str | Path, *, dim: str = "delay", fp
     dim
         Frame dim.
     fps
-        Frames per second.
+        Frames per second [1/s].
     overwrite
         Replace an existing file.
 
@@ -126,10 +150,6 @@ def write_movie(movie: xr.DataArray, path: str | Path, *, dim: str = "delay", fp
     pathlib.Path
         The written file.
     """
-    from matplotlib import colormaps
-
-    from spinscope.errors import ConfigError
-
     p = Path(path)
     if p.suffix.lower() not in movie_formats():
         raise ConfigError(f"{p}: cannot write {p.suffix!r} movies here; use one of {movie_formats()}")
