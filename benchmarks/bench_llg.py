@@ -35,7 +35,8 @@ def bench_scaling(sizes=(64, 128, 256, 512), repeats: int = 5) -> list[dict]:
     rows = []
     for n in sizes:
         mesh = mm.Mesh((n, n, 1), (5e-9, 5e-9, 3e-9))
-        sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.02, m0=mm.random_state(mesh, 1))
+        sim = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.02),
+                            [mm.Exchange(1.3e-11), mm.Demag()], m0=mm.random_state(mesh, 1))
         out = np.empty_like(sim.m)
         sim.torque(sim.m, 0.0, out)
         k = max(3, int(2e6 / (n * n)))

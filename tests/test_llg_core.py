@@ -11,6 +11,9 @@ import spinscope.micromagnetics as mm
 from spinscope.micromagnetics.constants import GAMMA, MU0
 from spinscope.micromagnetics.demag import DemagField, demag_tensor
 
+#: Exchange (permalloy, 13 pJ/m) and demagnetisation.
+_PERMALLOY_TERMS = (mm.Exchange(1.3e-11), mm.Demag())
+
 
 # ------------------------------------------------------------------ demag tensor
 def test_cube_self_demag_is_one_third():
@@ -98,7 +101,7 @@ def test_exchange_field_of_a_spiral():
     m = np.zeros((3, 1, 1, 40))
     m[0, 0, 0] = np.cos(k * x)
     m[1, 0, 0] = np.sin(k * x)
-    sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, demag=False, m0=m)
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5), [mm.Exchange(1.3e-11)], m0=m)
     H = sim.effective_field()
     lap = -(2 - 2 * np.cos(k * 1e-9)) / 1e-18
     expect = 2 * 1.3e-11 / (MU0 * 8e5) * lap * m
@@ -107,7 +110,7 @@ def test_exchange_field_of_a_spiral():
 
 def test_anisotropy_field_and_energy():
     mesh = mm.Mesh((1, 1, 1), (2e-9, 2e-9, 2e-9))
-    sim = mm.Simulation(mesh, Ms=1e6, Ku1=5e5, anis_u=(0, 0, 1), demag=False,
+    sim = mm.Simulation(mesh, mm.Material(Ms=1e6), [mm.UniaxialAnisotropy(5e5, axis=(0, 0, 1))],
                         m0=(0, math.sin(0.3), math.cos(0.3)))
     H = sim.effective_field()
     assert H[2, 0, 0, 0] == pytest.approx(2 * 5e5 / (MU0 * 1e6) * math.cos(0.3))
@@ -118,8 +121,8 @@ def test_anisotropy_field_and_energy():
 # ------------------------------------------------------------------ macrospin
 def _macrospin(B, alpha, m0, duration, n=401, **kw):
     mesh = mm.Mesh((1, 1, 1), (2e-9, 2e-9, 2e-9))
-    sim = mm.Simulation(mesh, Ms=8e5, A=0.0, alpha=alpha, demag=False, m0=m0,
-                        fields=[np.array(B)], **kw)
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=alpha), [mm.StaticField(np.array(B))],
+                        m0=m0, **kw)
     mv = sim.run(duration, n_frames=n, max_err=1e-8)
     return mv.time.values, mv.values.reshape(len(mv.time), 3), sim
 
@@ -150,7 +153,7 @@ def test_anisotropy_resonance_macrospin():
     Ku, Ms = 3e5, 8e5
     mesh = mm.Mesh((1, 1, 1), (2e-9, 2e-9, 2e-9))
     tilt = 0.01
-    sim = mm.Simulation(mesh, Ms=Ms, Ku1=Ku, anis_u=(0, 0, 1), alpha=0.0, demag=False,
+    sim = mm.Simulation(mesh, mm.Material(Ms=Ms, alpha=0.0), [mm.UniaxialAnisotropy(Ku)],
                         m0=(math.sin(tilt), 0, math.cos(tilt)))
     mv = sim.run(0.1e-9, n_frames=401, max_err=1e-9)
     m = mv.values.reshape(-1, 3)
@@ -173,8 +176,9 @@ def test_kittel_frequency_of_a_thin_film():
     B, Ms = 0.05, 8e5
     mesh = mm.Mesh.from_size((10e-6, 10e-6, 2e-9), (8, 8, 1))
     tilt = 0.01
-    sim = mm.Simulation(mesh, Ms=Ms, A=1.3e-11, alpha=0.0, warn_mesh=False,
-                        m0=(math.cos(tilt), math.sin(tilt), 0.0), fields=[(B, 0.0, 0.0)])
+    sim = mm.Simulation(mesh, mm.Material(Ms=Ms, alpha=0.0),
+                        [mm.Exchange(1.3e-11), mm.Demag(), (B, 0.0, 0.0)], warn_mesh=False,
+                        m0=(math.cos(tilt), math.sin(tilt), 0.0))
     mv = sim.run(1.0e-9, n_frames=2001, max_err=1e-7)
     my = mv["m_avg"].values[:, 1]
     f = _frequency(mv.time.values, my)
@@ -184,7 +188,8 @@ def test_kittel_frequency_of_a_thin_film():
 
 def test_norm_conserved_and_energy_decreases():
     mesh = mm.Mesh.from_size((200e-9, 50e-9, 3e-9), (40, 10, 1))
-    sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.5, m0=mm.random_state(mesh, 3))
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.5), [mm.Exchange(1.3e-11), mm.Demag()],
+                        m0=mm.random_state(mesh, 3))
     energies = []
     mv = sim.run(50e-12, n_frames=11, observer=lambda s, t: energies.append(s.energy()["total"]))
     norms = np.linalg.norm(mv.values, axis=-1)
@@ -194,7 +199,8 @@ def test_norm_conserved_and_energy_decreases():
 
 def test_energy_conserved_without_damping():
     mesh = mm.Mesh.from_size((100e-9, 25e-9, 3e-9), (20, 5, 1))
-    sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.0, m0=(1, 0.3, 0.2))
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.0), [mm.Exchange(1.3e-11), mm.Demag()],
+                        m0=(1, 0.3, 0.2))
     e0 = sim.energy()["total"]
     sim.run(50e-12, n_frames=3, max_err=1e-7)
     assert sim.energy()["total"] == pytest.approx(e0, rel=1e-5)
@@ -204,7 +210,7 @@ def test_relax_methods_agree_and_converge():
     mesh = mm.Mesh.from_size((200e-9, 50e-9, 3e-9), (40, 10, 1))
     results = []
     for method in ("damping", "minimize", "auto"):
-        sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, m0=(1, 0.25, 0.1))
+        sim = mm.Simulation(mesh, mm.Material(Ms=8e5), _PERMALLOY_TERMS, m0=(1, 0.25, 0.1))
         r = sim.relax(method=method, max_torque=1e-6)
         assert r["converged"], (method, r)
         assert sim.t == 0.0
@@ -219,7 +225,8 @@ def test_masks_and_empty_cells():
                  mm.rectangle(mesh, 60e-9, 30e-9), mm.ring(mesh, 10e-9, 30e-9),
                  mm.from_array(mesh, np.eye(12, 20, dtype=bool))):
         assert mask.shape == mesh.shape and mask.any()
-        sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, mask=mask, m0=(0.6, 0.8, 0))
+        sim = mm.Simulation(mesh, mm.Material(Ms=8e5), _PERMALLOY_TERMS, mask=mask,
+                            m0=(0.6, 0.8, 0))
         mv = sim.run(5e-12, n_frames=2)
         vals = mv.values[-1]
         assert np.all(vals[~mask[0]] == 0)
@@ -231,14 +238,15 @@ def test_movie_contract():
     from spinscope.datamodel import validate_magnetisation
 
     mesh = mm.Mesh.from_size((40e-9, 20e-9, 6e-9), (8, 4, 2))
-    sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, m0=(1, 0, 0))
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5), _PERMALLOY_TERMS, m0=(1, 0, 0))
     mv = sim.run(2e-12, n_frames=3)
     validate_magnetisation(mv)
     assert mv.dims == ("time", "z", "y", "x", "component")
     assert mv.time.attrs["units"] == "s" and mv.x.attrs["units"] == "m"
     assert list(mv.component.values) == ["x", "y", "z"]
     assert mv.x.values.mean() == pytest.approx(0.0, abs=1e-20)
-    film = mm.Simulation(mm.Mesh.from_size((40e-9, 20e-9, 3e-9), (8, 4, 1)), Ms=8e5, A=1.3e-11)
+    film = mm.Simulation(mm.Mesh.from_size((40e-9, 20e-9, 3e-9), (8, 4, 1)), mm.Material(Ms=8e5),
+                         _PERMALLOY_TERMS)
     assert film.run(1e-12, n_frames=2).dims == ("time", "y", "x", "component")
 
 

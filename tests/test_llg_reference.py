@@ -123,7 +123,8 @@ def _mumax3_slonczewski_test(epsilon_prime: float) -> np.ndarray:
     theta = math.radians(20.0)
     stt = mm.SlonczewskiTorque(J=-0.006 / (length * width), p=(math.cos(theta), math.sin(theta), 0.0),
                                P=0.5669, Lambda=2.0, epsilon_prime=epsilon_prime)
-    sim = mm.Simulation(mesh, Ms=800e3, A=13e-12, alpha=0.01, m0=(1.0, 0.0, 0.0), stt=stt)
+    sim = mm.Simulation(mesh, mm.Material(Ms=800e3, alpha=0.01), [mm.Exchange(13e-12), mm.Demag()],
+                        torques=[stt], m0=(1.0, 0.0, 0.0))
     movie = sim.run(0.5e-9, n_frames=2, max_err=1e-5)
     return movie["m_avg"].values[-1]
 
@@ -182,8 +183,8 @@ def test_vortex_gyrotropic_frequency_against_magnumnp(tmp_path):
 
     R, L, n = 150e-9, 10e-9, 60
     mesh = mm.Mesh.from_size((2 * R, 2 * R, L), (n, n, 1))
-    sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.01, mask=mm.disk(mesh, R),
-                        m0=mm.vortex(mesh, 1, 1, 10e-9))
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.01), [mm.Exchange(1.3e-11), mm.Demag()],
+                        mask=mm.disk(mesh, R), m0=mm.vortex(mesh, 1, 1, 10e-9))
     sim.set_fields([(0.0, 2e-3, 0.0)])
     sim.relax(max_torque=1e-4)
     start = tmp_path / "displaced_vortex.ovf"

@@ -96,8 +96,8 @@ def test_vortex_gyrotropic_frequency_matches_thin_disk_estimate():
 
     R, L, n = 150e-9, 10e-9, 60
     mesh = mm.Mesh.from_size((2 * R, 2 * R, L), (n, n, 1))
-    sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.01, mask=mm.disk(mesh, R),
-                        m0=mm.vortex(mesh, 1, 1, 10e-9))
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.01), [mm.Exchange(1.3e-11), mm.Demag()],
+                        mask=mm.disk(mesh, R), m0=mm.vortex(mesh, 1, 1, 10e-9))
     sim.set_fields([(0, 2e-3, 0)])  # push the core off centre, then release it
     sim.relax(max_torque=1e-4)
     sim.set_fields([])

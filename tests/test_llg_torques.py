@@ -13,9 +13,10 @@ from spinscope.errors import SpinscopeError
 from spinscope.micromagnetics.constants import GAMMA, HBAR, MU0, MUB, QE
 
 
-def _one_cell(**kw):
+def _one_cell(alpha, m0, terms=(), torques=()):
+    """A 2 nm macrospin of Ms = 800 kA/m: no exchange, no demagnetisation."""
     mesh = mm.Mesh((1, 1, 1), (2e-9, 2e-9, 2e-9))
-    return mm.Simulation(mesh, Ms=8e5, A=0.0, demag=False, **kw)
+    return mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=alpha), terms, torques=torques, m0=m0)
 
 
 # ------------------------------------------------------------------ Slonczewski
@@ -23,7 +24,7 @@ def test_slonczewski_initial_rate_matches_formula():
     theta = 2.0
     J, P, alpha = 1e11, 0.5, 0.01
     sim = _one_cell(alpha=alpha, m0=(math.sin(theta), 0, math.cos(theta)),
-                    stt=mm.SlonczewskiTorque(J=J, p=(0, 0, 1), P=P, Lambda=1.0))
+                    torques=[mm.SlonczewskiTorque(J=J, p=(0, 0, 1), P=P, Lambda=1.0)])
     out = sim.torque(sim.m, 0.0, np.empty_like(sim.m))
     beta = HBAR / QE * J / (2e-9 * 8e5)
     eps = P / 2  # Lambda = 1
@@ -35,10 +36,10 @@ def test_slonczewski_initial_rate_matches_formula():
 
 @pytest.mark.parametrize("sign", [1, -1])
 def test_slonczewski_switches_towards_polariser(sign):
-    sim = mm.Simulation(mm.Mesh((1, 1, 1), (4e-9, 4e-9, 2e-9)), Ms=6e5, Ku1=3e5, alpha=0.02,
-                        demag=False, m0=(0.05, 0, -1),
-                        stt=mm.SlonczewskiTorque(J=sign * 3e12, p=(0, 0, 1), P=0.4, Lambda=1.5,
-                                                 epsilon_prime=0.1))
+    sim = mm.Simulation(mm.Mesh((1, 1, 1), (4e-9, 4e-9, 2e-9)), mm.Material(Ms=6e5, alpha=0.02),
+                        [mm.UniaxialAnisotropy(3e5)], m0=(0.05, 0, -1),
+                        torques=[mm.SlonczewskiTorque(J=sign * 3e12, p=(0, 0, 1), P=0.4,
+                                                      Lambda=1.5, epsilon_prime=0.1)])
     sim.run(1e-9, n_frames=3)
     mz = sim.average()[2]
     assert (mz > 0.99) if sign > 0 else (mz < -0.99)
@@ -68,8 +69,9 @@ def test_config_current_without_polariser():
 # ------------------------------------------------------------------ Zhang-Li
 def test_zhang_li_uniform_state_has_no_torque():
     mesh = mm.Mesh((10, 4, 1), (2e-9, 2e-9, 2e-9))
-    sim = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, demag=False, alpha=0.0, m0=(0.3, 0.4, 0.5),
-                        zhang_li=mm.ZhangLiTorque(J=(1e12, 0, 0), P=1, xi=0.05))
+    sim = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.0), [mm.Exchange(1.3e-11)],
+                        m0=(0.3, 0.4, 0.5),
+                        torques=[mm.ZhangLiTorque(J=(1e12, 0, 0), P=1, xi=0.05)])
     out = sim.torque(sim.m, 0.0, np.empty_like(sim.m))
     assert np.abs(out).max() < 1e-6
 
@@ -85,11 +87,11 @@ def test_zhang_li_moves_a_wall_at_u_when_xi_equals_alpha():
     m0 = np.stack([np.cos(th), np.sin(th), np.zeros_like(th)])[:, None, None, :]
     alpha = xi = 0.1
     J, Ms = 1e12, 8e5
-    sim = mm.Simulation(mesh, Ms=Ms, A=1.3e-11, Ku1=5e5, anis_u=(1, 0, 0), alpha=alpha,
-                        demag=False, m0=m0)
+    sim = mm.Simulation(mesh, mm.Material(Ms=Ms, alpha=alpha),
+                        [mm.Exchange(1.3e-11), mm.UniaxialAnisotropy(5e5, axis=(1, 0, 0))], m0=m0)
     sim.relax(max_torque=1e-6)
     x0 = -sim.average()[0] * n * dx / 2
-    sim.zhang_li = mm.ZhangLiTorque(J=(J, 0, 0), P=1.0, xi=xi)
+    sim.set_torques([mm.ZhangLiTorque(J=(J, 0, 0), P=1.0, xi=xi)])
     duration = 0.2e-9
     sim.run(duration, n_frames=2)
     x1 = -sim.average()[0] * n * dx / 2
@@ -106,8 +108,8 @@ def test_interfacial_dmi_interior_field_and_energy_sign():
     x = mesh.coords()["x"]
     k = 2 * np.pi / 30e-9
     m0 = np.stack([np.sin(k * x), np.zeros_like(x), np.cos(k * x)])[:, None, None, :]
-    with_d = mm.Simulation(mesh, Ms=Ms, A=A, D=D, demag=False, m0=m0)
-    without = mm.Simulation(mesh, Ms=Ms, A=A, demag=False, m0=m0)
+    with_d = mm.Simulation(mesh, mm.Material(Ms=Ms), [mm.Exchange(A), mm.InterfacialDMI(D)], m0=m0)
+    without = mm.Simulation(mesh, mm.Material(Ms=Ms), [mm.Exchange(A)], m0=m0)
     Hd = with_d.effective_field().copy() - without.effective_field()
     m = m0[:, 0, 0]
     dmz = (np.roll(m[2], -1) - np.roll(m[2], 1)) / (2 * dx)
@@ -127,7 +129,8 @@ def test_dmi_cants_edges_like_the_boundary_condition():
     n, dx = 40, 1e-9
     D, A = 2e-3, 1.5e-11
     mesh = mm.Mesh((n, 1, 1), (dx, dx, 0.6e-9))
-    sim = mm.Simulation(mesh, Ms=1.1e6, A=A, D=D, Ku1=1.2e6, anis_u=(0, 0, 1), demag=False,
+    sim = mm.Simulation(mesh, mm.Material(Ms=1.1e6),
+                        [mm.Exchange(A), mm.InterfacialDMI(D), mm.UniaxialAnisotropy(1.2e6)],
                         m0=(0, 0, 1))
     sim.relax(max_torque=1e-6)
     mx = sim.m[0, 0, 0]
@@ -169,22 +172,26 @@ def test_rotating_field_resonance_drives_precession():
     B = 0.1
     f = GAMMA * B / (2 * math.pi)
     sim = _one_cell(alpha=0.01, m0=(0, 0, 1),
-                    fields=[(0, 0, B), mm.RotatingField(1e-3, f, axis="z", sense=1)])
+                    terms=[(0, 0, B), mm.RotatingField(1e-3, f, axis="z", sense=1)])
     sim.run(0.5e-9, n_frames=3)
     tilt_res = math.acos(sim.average()[2])
     sim2 = _one_cell(alpha=0.01, m0=(0, 0, 1),
-                     fields=[(0, 0, B), mm.RotatingField(1e-3, f, axis="z", sense=-1)])
+                     terms=[(0, 0, B), mm.RotatingField(1e-3, f, axis="z", sense=-1)])
     sim2.run(0.5e-9, n_frames=3)
     assert tilt_res > 10 * math.acos(min(1.0, sim2.average()[2]))
 
 
 def test_thermal_field_needs_heun_and_is_reproducible():
     mesh = mm.Mesh((4, 4, 1), (5e-9, 5e-9, 3e-9))
-    kw = dict(Ms=8e5, A=1.3e-11, alpha=0.1, m0=(0, 0, 1), thermal=mm.ThermalField(300, seed=2))
+    def make():
+        return mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.1),
+                             [mm.Exchange(1.3e-11), mm.Demag(), mm.ThermalField(300, seed=2)],
+                             m0=(0, 0, 1))
+
     with pytest.raises(mm.ParameterError, match="heun"):
-        mm.Simulation(mesh, **kw).run(1e-12, n_frames=2)
-    a = mm.Simulation(mesh, **kw).run(5e-12, n_frames=2, method="heun", dt=1e-14)
-    b = mm.Simulation(mesh, **kw).run(5e-12, n_frames=2, method="heun", dt=1e-14)
+        make().run(1e-12, n_frames=2)
+    a = make().run(5e-12, n_frames=2, method="heun", dt=1e-14)
+    b = make().run(5e-12, n_frames=2, method="heun", dt=1e-14)
     assert np.array_equal(a.values, b.values)
     assert 0 < 1 - a.values[-1, ..., 2].mean() < 0.2
 
@@ -210,7 +217,7 @@ def test_coarse_cells_warn_with_exchange_length():
 
 def test_failing_error_control_raises():
     sim = _one_cell(alpha=0.02, m0=(1, 0, 0),
-                    fields=[mm.CustomField(lambda t: np.array([0, 0, np.nan if t > 1e-12 else 0.1]))])
+                    terms=[mm.CustomField(lambda t: np.array([0, 0, np.nan if t > 1e-12 else 0.1]))])
     with pytest.raises(mm.StepSizeError, match="error control"):
         sim.run(1e-11, n_frames=2)
 
@@ -227,6 +234,53 @@ def test_bad_parameters():
         mm.Simulation(mesh, Ms=8e5, A=1.3e-11).run(times=[0, 2e-12, 1e-12])
 
 
+def test_composed_and_flat_forms_build_the_same_simulation():
+    """Simulation(mesh, Material, terms, torques=...) and the flat keyword form are one model: the
+    same trajectory to the last bit."""
+    mesh = mm.Mesh.from_size((100e-9, 25e-9, 3e-9), (20, 5, 1))
+    stt = mm.SlonczewskiTorque(J=2e11, p=(0, 0, 1), P=0.5, Lambda=1.5, epsilon_prime=0.1)
+    rf = mm.RFField((0, 2e-3, 0), frequency=10e9)
+    flat = mm.Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.02, Ku1=1e4, Ku2=1e3, anis_u=(0, 1, 1),
+                         D=1e-4, fields=[(0, 0, 0.01), rf], stt=stt, m0=(1, 0.25, 0.1))
+    terms = [mm.Exchange(1.3e-11), mm.Demag(), mm.UniaxialAnisotropy(1e4, 1e3, axis=(0, 1, 1)),
+             mm.InterfacialDMI(1e-4), (0, 0, 0.01), rf]
+    composed = mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.02), terms, torques=[stt],
+                             m0=(1, 0.25, 0.1))
+    a = flat.run(5e-12, n_frames=3)
+    b = composed.run(5e-12, n_frames=3)
+    assert np.array_equal(a.values, b.values)
+    assert [type(t).__name__ for t in composed.terms] == [
+        "Exchange", "Demag", "UniaxialAnisotropy", "InterfacialDMI", "StaticField", "RFField"]
+    assert composed.torques == (stt,)
+    composed.set_torques([])
+    assert composed.torques == () and composed.stt is None
+
+
+def test_bad_composition_names_the_term():
+    mesh = mm.Mesh((2, 2, 1), (5e-9, 5e-9, 3e-9))
+    mat = mm.Material(Ms=8e5)
+    with pytest.raises(mm.ParameterError, match=r"terms\[1\]") as e:
+        mm.Simulation(mesh, mat, [mm.Exchange(1e-11), mm.Exchange(2e-11)])
+    assert e.value.field == "terms[1]"
+    with pytest.raises(mm.ParameterError, match=r"terms\[0\]: 'exchange' is not a field term"):
+        mm.Simulation(mesh, mat, ["exchange"])
+    with pytest.raises(mm.ParameterError, match=r"torques\[0\]"):
+        mm.Simulation(mesh, mat, [], torques=[mm.Exchange(1e-11)])
+    with pytest.raises(mm.ParameterError, match="material") as e:
+        mm.Simulation(mesh, mat, [mm.Exchange(1e-11)], A=1e-11)
+    assert e.value.field == "material"
+    with pytest.raises(mm.ParameterError, match="material"):
+        mm.Simulation(mesh)
+    with pytest.raises(mm.ParameterError, match="D: interfacial DMI needs"):
+        mm.Simulation(mesh, mat, [mm.InterfacialDMI(1e-3)])
+    with pytest.raises(mm.ParameterError, match="anis_u"):
+        mm.UniaxialAnisotropy(1e5, axis=(0, 0, 0))
+    with pytest.raises(mm.ParameterError, match="A"):
+        mm.Exchange(-1.0)
+    with pytest.raises(mm.ParameterError, match="alpha"):
+        mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=-0.1))
+
+
 # ------------------------------------------------------------------ checkpoint / resume
 class _Stop(Exception):
     pass
@@ -236,8 +290,9 @@ def test_checkpoint_resume_gives_identical_movie(tmp_path):
     mesh = mm.Mesh.from_size((100e-9, 25e-9, 3e-9), (20, 5, 1))
 
     def make():
-        return mm.Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.02, m0=(1, 0.25, 0.1),
-                             fields=[(-24.6e-3, 4.3e-3, 0)])
+        return mm.Simulation(mesh, mm.Material(Ms=8e5, alpha=0.02),
+                             [mm.Exchange(1.3e-11), mm.Demag(), (-24.6e-3, 4.3e-3, 0)],
+                             m0=(1, 0.25, 0.1))
 
     ref = make().run(40e-12, n_frames=9)
     ck = tmp_path / "state.npz"

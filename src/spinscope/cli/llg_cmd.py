@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -27,10 +28,8 @@ def run(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run the scenario CONFIG and write its magnetisation movie to OUT."""
-    import time
-
     from spinscope.errors import OutputExistsError
-    from spinscope.micromagnetics.scenario import load_scenario, run_scenario
+    from spinscope.micromagnetics.scenario import load_scenario, run_scenario, write_movie
 
     if out.exists() and not overwrite and not (out.is_dir() and not any(out.iterdir())):
         raise OutputExistsError(f"{out}: exists; pass --overwrite to replace it", path=str(out))
@@ -39,7 +38,7 @@ def run(
     movie = run_scenario(cfg, base_dir=config.parent, progress=progress and not json_,
                          checkpoint=checkpoint, resume=resume)
     wall = time.perf_counter() - t0
-    files = _write_movie(movie, out)
+    files = write_movie(movie, out)
     avg = movie["m_avg"].values if "m_avg" in movie.coords else None
     result = {
         "config": str(config),
@@ -53,36 +52,6 @@ def run(
     emit(result, as_json=json_, human=lambda r: (
         f"{r['config']}: {r['frames']} frames written to {r['out']} in {r['wall_time']:.1f} s; "
         f"final <m> = {r['final_m']}"))
-
-
-def _write_movie(movie, out: Path) -> list[Path]:
-    import numpy as np
-
-    if out.suffix == ".nc":
-        ds = movie.to_dataset(name="m")
-        for k in list(ds.attrs):
-            if isinstance(ds.attrs[k], bool):
-                ds.attrs[k] = int(ds.attrs[k])
-        for name in ds.variables:
-            for k in list(ds[name].attrs):
-                if isinstance(ds[name].attrs[k], bool):
-                    ds[name].attrs[k] = int(ds[name].attrs[k])
-        tmp = out.with_name(out.name + ".part")
-        ds.to_netcdf(tmp, engine="scipy")
-        tmp.replace(out)
-        return [out]
-    from spinscope.io.ovf import write_ovf
-
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
-    for i in range(movie.sizes["time"]):
-        fr = movie.isel(time=i)
-        files.append(write_ovf(out / f"m{i:06d}.ovf", fr.drop_vars("m_avg", errors="ignore"),
-                               format="binary4", title="m", time=float(fr["time"])))
-    if "m_avg" in movie.coords:
-        tab = np.column_stack([movie["time"].values, movie["m_avg"].values])
-        np.savetxt(out / "table.txt", tab, header="t (s)\tmx ()\tmy ()\tmz ()", delimiter="\t")
-    return files
 
 
 @llg_app.command("standard-problem")

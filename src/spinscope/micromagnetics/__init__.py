@@ -6,11 +6,17 @@ Slonczewski and Zhang-Li spin-transfer torques, Oersted field of a nanocontact/p
 field; adaptive Dormand-Prince integration with error control; relaxation; geometry masks; output
 as the magnetisation-movie contract of :mod:`spinscope.datamodel`.
 
+A :class:`Simulation` is composed, as in magnum.np, of a :class:`Material` and a list of field
+terms (:mod:`spinscope.micromagnetics.terms`) and torques. Scenarios (TOML, :mod:`.scenario`) run on
+an :class:`~spinscope.micromagnetics.engine.Engine`: the built-in one or magnum.np
+(:mod:`.magnumnp_engine`, in a child process).
+
 Example
 -------
->>> from spinscope.micromagnetics import Mesh, Simulation
+>>> from spinscope.micromagnetics import Demag, Exchange, Material, Mesh, Simulation
 >>> mesh = Mesh.from_size((500e-9, 125e-9, 3e-9), (100, 25, 1))
->>> sim = Simulation(mesh, Ms=8e5, A=1.3e-11, alpha=0.02, m0=(1, 0.25, 0.1))
+>>> sim = Simulation(mesh, Material(Ms=8e5, alpha=0.02), [Exchange(1.3e-11), Demag()],
+...                  m0=(1, 0.25, 0.1))
 >>> sim.relax()                                     # doctest: +SKIP
 >>> sim.set_fields([(-24.6e-3, 4.3e-3, 0.0)])       # tesla
 >>> movie = sim.run(1e-9, n_frames=201)             # doctest: +SKIP
@@ -59,14 +65,25 @@ from spinscope.micromagnetics.standard_problems import (
     standard_problem_5,
 )
 from spinscope.micromagnetics.states import random_state, uniform, vortex
+from spinscope.micromagnetics.terms import (
+    Demag,
+    Exchange,
+    InterfacialDMI,
+    Material,
+    UniaxialAnisotropy,
+)
 
 __all__ = [
     "GAMMA",
     "MU0",
     "CoarseMeshWarning",
     "CustomField",
+    "Demag",
     "DemagField",
+    "Exchange",
     "GeometryError",
+    "InterfacialDMI",
+    "Material",
     "Mesh",
     "MicromagneticsError",
     "OerstedField",
@@ -79,6 +96,7 @@ __all__ = [
     "StaticField",
     "StepSizeError",
     "ThermalField",
+    "UniaxialAnisotropy",
     "ZhangLiTorque",
     "demag_tensor",
     "disk",

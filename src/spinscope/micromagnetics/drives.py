@@ -7,8 +7,9 @@ to ``H`` [A/m]. Each drive returns a vector (or a field map) at time ``t`` [s].
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from spinscope.micromagnetics.errors import ParameterError
 from spinscope.micromagnetics.mesh import Mesh
 
 __all__ = [
+    "FIELD_KINDS",
     "CustomField",
     "OerstedField",
     "PulseField",
@@ -27,6 +29,7 @@ __all__ = [
     "ThermalField",
     "ZhangLiTorque",
     "envelope",
+    "field_from_spec",
     "oersted_cylinder",
 ]
 
@@ -180,6 +183,71 @@ class CustomField(_FieldBase):
 
     def amplitude(self, t):
         return np.asarray(self.func(t), dtype=float)
+
+
+def _given(spec: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The entries of ``spec`` among ``names`` that are set (not missing, not ``None``)."""
+    return {k: spec[k] for k in names if spec.get(k) is not None}
+
+
+def _static(spec, profile):
+    return StaticField(spec["B"], profile=profile)
+
+
+def _pulse(spec, profile):
+    return PulseField(spec["B"], profile=profile, **_given(spec, "t0", "duration", "shape", "rise"))
+
+
+def _rf(spec, profile):
+    return RFField(spec["B"], spec["frequency"], profile=profile, **_given(spec, "phase", "t0"))
+
+
+def _rotating(spec, profile):
+    B0 = float(np.linalg.norm(np.asarray(spec["B"], dtype=float)))
+    return RotatingField(B0, spec["frequency"], profile=profile,
+                         **_given(spec, "axis", "sense", "phase"))
+
+
+#: The one mapping from a field ``kind`` (as in a scenario's ``[[fields]]``) to its drive: each
+#: entry builds the drive from the spec's entries and an optional spatial profile.
+FIELD_KINDS: dict[str, Callable[[Mapping[str, Any], np.ndarray | None], _FieldBase]] = {
+    "static": _static,
+    "pulse": _pulse,
+    "rf": _rf,
+    "rotating": _rotating,
+}
+
+
+def field_from_spec(spec, profile: np.ndarray | None = None, *, where: str = "fields"):
+    """The drive that a field description names by its ``kind``.
+
+    Parameters
+    ----------
+    spec
+        A mapping (or a pydantic model such as
+        :class:`~spinscope.config.micromagnetics.ExternalFieldConfig`) with ``kind`` (one of
+        :data:`FIELD_KINDS`), ``B`` [T] (3-vector; for ``rotating`` its magnitude is the
+        amplitude) and, by kind, ``t0`` [s], ``duration`` [s], ``shape``, ``rise`` [s],
+        ``frequency`` [Hz], ``phase`` [rad], ``axis``, ``sense``; missing or ``None`` entries take
+        the drive's defaults.
+    profile
+        Spatial profile ``(nz, ny, nx)`` [1] multiplying the field, or ``None`` (uniform).
+    where
+        Name of the field in error messages (e.g. ``"fields[2]"``).
+
+    Returns
+    -------
+    StaticField, PulseField, RFField or RotatingField
+        The drive.
+    """
+    if hasattr(spec, "model_dump"):
+        spec = spec.model_dump()
+    kind = spec.get("kind", "static")
+    make = FIELD_KINDS.get(kind)
+    if make is None:
+        raise ParameterError(f"{where}.kind: unknown field kind {kind!r}; expected one of "
+                             f"{', '.join(FIELD_KINDS)}", field=f"{where}.kind")
+    return make(spec, profile)
 
 
 def envelope(kind: str = "constant", **kw) -> Callable[[float], float]:

@@ -35,6 +35,6 @@ class CoarseMeshWarning(UserWarning):
     """A cell is larger than the exchange length: the discretisation is too coarse."""
 
 
-def warn_coarse(message: str) -> None:
-    """Emit a :class:`CoarseMeshWarning` pointing at the caller's caller."""
-    warnings.warn(message, CoarseMeshWarning, stacklevel=3)
+def warn_coarse(message: str, *, stacklevel: int = 3) -> None:
+    """Emit a :class:`CoarseMeshWarning` (by default pointing at the caller's caller)."""
+    warnings.warn(message, CoarseMeshWarning, stacklevel=stacklevel)

@@ -23,15 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spinscope.micromagnetics.constants import GAMMA, HBAR, KB, MU0, MUB, QE
+from spinscope.micromagnetics.constants import HBAR, KB, MU0, MUB, QE
 from spinscope.micromagnetics.demag import DemagField
-from spinscope.micromagnetics.drives import (
-    OerstedField,
-    SlonczewskiTorque,
-    StaticField,
-    ThermalField,
-    ZhangLiTorque,
-)
 from spinscope.micromagnetics.errors import (
     GeometryError,
     ParameterError,
@@ -39,6 +32,14 @@ from spinscope.micromagnetics.errors import (
     warn_coarse,
 )
 from spinscope.micromagnetics.mesh import Mesh
+from spinscope.micromagnetics.terms import (
+    Composition,
+    Material,
+    UniaxialAnisotropy,
+    compose,
+    from_parameters,
+    zeeman,
+)
 
 __all__ = ["Simulation", "exchange_length", "magnetisation_movie"]
 
@@ -117,73 +118,99 @@ def magnetisation_movie(times, frames, mesh: Mesh, *, attrs: dict | None = None)
         units="", long_name="reduced magnetisation m = M / Ms", attrs=base)
 
 
+def _progress_bar(total: int, completed: int):
+    """A started rich progress bar for :meth:`Simulation.run` and its task id."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("LLG"), BarColumn(), TextColumn("{task.fields[tt]}"),
+                   TimeRemainingColumn(), transient=True)
+    bar.start()
+    return bar, bar.add_task("llg", total=total, completed=completed, tt="")
+
+
 class Simulation:
-    """A micromagnetic finite-difference simulation.
+    """A micromagnetic finite-difference simulation, composed of a material and field terms.
 
     Parameters
     ----------
     mesh
         The mesh.
-    Ms
-        Saturation magnetisation [A/m]: a number or a map ``(nz, ny, nx)`` (0 = empty cell).
-    A
-        Exchange stiffness [J/m].
-    alpha
-        Gilbert damping: a number or a map (e.g. absorbing boundaries).
+    material
+        :class:`~spinscope.micromagnetics.terms.Material`: ``Ms`` [A/m], ``alpha`` [1] (numbers or
+        maps ``(nz, ny, nx)``) and ``gamma`` [rad/(s T)].
+    terms
+        Effective-field terms (:mod:`spinscope.micromagnetics.terms`): ``Exchange(A)``,
+        ``Demag()``, ``UniaxialAnisotropy(Ku1, Ku2, axis)``, ``InterfacialDMI(D)``, Zeeman drives
+        of :mod:`~spinscope.micromagnetics.drives` (a 3-vector is a static field in tesla),
+        ``OerstedField``, ``ThermalField`` (fixed-step ``heun`` solver only). A term that is
+        absent is off (no exchange, no demagnetisation, ...).
+    torques
+        ``SlonczewskiTorque`` and/or ``ZhangLiTorque``.
     mask
         Geometry: boolean ``(nz, ny, nx)`` (or ``(ny, nx)``) array; ``None`` = the whole box.
-    Ku1, Ku2
-        Uniaxial anisotropy constants [J/m^3] along ``anis_u``.
-    anis_u
-        Anisotropy axis (3-vector).
-    D
-        Interfacial DMI constant [J/m^2] (MuMax3 ``Dind`` convention, with its boundary condition).
-    fields
-        External fields (:mod:`~spinscope.micromagnetics.drives`); a 3-vector is a static
-        field in tesla.
-    stt
-        Slonczewski torque (:class:`~spinscope.micromagnetics.drives.SlonczewskiTorque`).
-    zhang_li
-        Zhang-Li torque.
-    oersted
-        Oersted field(s) of the current.
-    thermal
-        Thermal field (fixed-step ``heun`` solver only).
-    demag
-        Include the demagnetising field.
-    gamma
-        Gyromagnetic ratio [rad/(s T)].
     m0
-        Initial state: a 3-vector or an array ``(3, nz, ny, nx)``.
+        Initial state: a 3-vector or an array ``(3, nz, ny, nx)`` [1].
     workers
         Threads for the FFTs.
+    warn_mesh
+        Warn (:class:`~spinscope.micromagnetics.errors.CoarseMeshWarning`) when a cell is larger
+        than the exchange length.
+    **parameters
+        The flat keyword form instead of ``material`` and ``terms``: ``Ms``, ``A``, ``alpha``,
+        ``Ku1``, ``Ku2``, ``anis_u``, ``D``, ``fields``, ``stt``, ``zhang_li``, ``oersted``,
+        ``thermal``, ``demag`` (default ``True``), ``gamma``; translated by
+        :func:`~spinscope.micromagnetics.terms.from_parameters`.
+
+    Examples
+    --------
+    >>> from spinscope.micromagnetics import Demag, Exchange, Material, Mesh, Simulation
+    >>> mesh = Mesh.from_size((500e-9, 125e-9, 3e-9), (100, 25, 1))
+    >>> sim = Simulation(mesh, Material(Ms=8e5, alpha=0.02), [Exchange(1.3e-11), Demag()],
+    ...                  m0=(1, 0.25, 0.1))
     """
 
     def __init__(
         self,
         mesh: Mesh,
+        material: Material | None = None,
+        terms: Sequence = (),
         *,
-        Ms,
-        A: float = 0.0,
-        alpha=0.02,
+        torques: Sequence = (),
         mask=None,
-        Ku1: float = 0.0,
-        Ku2: float = 0.0,
-        anis_u=(0.0, 0.0, 1.0),
-        D: float = 0.0,
-        fields: Sequence = (),
-        stt: SlonczewskiTorque | None = None,
-        zhang_li: ZhangLiTorque | None = None,
-        oersted: OerstedField | Sequence[OerstedField] | None = None,
-        thermal: ThermalField | None = None,
-        demag: bool = True,
-        gamma: float = GAMMA,
         m0=(1.0, 0.0, 0.0),
         workers: int | None = None,
         warn_mesh: bool = True,
+        **parameters,
     ):
+        if parameters:
+            if material is not None or terms or torques:
+                raise ParameterError("material: give a Material with terms, or the flat keywords "
+                                     "(Ms=..., A=...), not both", field="material")
+            material, terms, torques = from_parameters(**parameters)
+        if not isinstance(material, Material):
+            raise ParameterError("material: a Simulation needs a Material(Ms [A/m], alpha, gamma), "
+                                 f"got {material!r}", field="material")
         self.mesh = mesh
-        shape = mesh.shape
+        self.material = material
+        self._set_material(material, mask)
+        self._set_terms(compose(terms, torques))
+        self.workers = workers
+        if warn_mesh:
+            self._warn_coarse_mesh()
+        self._precompute()
+        self.t = 0.0
+        self.m = np.zeros((3, *mesh.shape))
+        self.set_m(m0)
+        self.dt = 1e-14
+        self.max_err = 1e-5
+        self.stats = {"steps": 0, "rejected": 0, "evaluations": 0}
+        self._k1 = None
+        self._precess = True
+        self._rng = np.random.default_rng(self.thermal.seed if self.thermal is not None else 0)
+
+    def _set_material(self, material: Material, mask) -> None:
+        """Validate the geometry, ``Ms`` and ``alpha``; empty cells get ``Ms = 0``."""
+        shape = self.mesh.shape
         if mask is None:
             mask = np.ones(shape, dtype=bool)
         else:
@@ -193,7 +220,7 @@ class Simulation:
             if mask.shape != shape:
                 raise GeometryError(f"mask: expected shape {shape} (nz, ny, nx), got {mask.shape}",
                                     field="mask")
-        Ms_arr = np.broadcast_to(np.asarray(Ms, dtype=float), shape).copy()
+        Ms_arr = np.broadcast_to(np.asarray(material.Ms, dtype=float), shape).copy()
         if np.any(~np.isfinite(Ms_arr)) or np.any(Ms_arr < 0):
             raise ParameterError("Ms: expected a finite non-negative saturation magnetisation [A/m]",
                                  field="Ms")
@@ -207,46 +234,47 @@ class Simulation:
         self.full = bool(mask.all())
         self.Ms = Ms_arr
         self.Ms_max = float(Ms_arr.max())
-        if A < 0 or not math.isfinite(A):
-            raise ParameterError(f"A: expected a non-negative exchange stiffness [J/m], got {A}",
-                                 field="A")
-        self.A = float(A)
-        alpha_arr = np.asarray(alpha, dtype=float)
+        alpha_arr = np.asarray(material.alpha, dtype=float)
         if np.any(alpha_arr < 0) or not np.all(np.isfinite(alpha_arr)):
             raise ParameterError("alpha: expected a non-negative damping", field="alpha")
         self.alpha = alpha_arr if alpha_arr.ndim == 0 else np.broadcast_to(alpha_arr, shape).copy()
-        self.Ku1, self.Ku2 = float(Ku1), float(Ku2)
-        u = np.asarray(anis_u, dtype=float)
-        if np.linalg.norm(u) == 0:
-            raise ParameterError("anis_u: the anisotropy axis must be non-zero", field="anis_u")
-        self.anis_u = u / np.linalg.norm(u)
-        self.D = float(D)
+        self.gamma = float(material.gamma)
+
+    def _set_terms(self, c: Composition) -> None:
+        """Take the parameters of the composed terms (absent terms are off)."""
+        self._composition = c
+        self.A = c.exchange.A if c.exchange is not None else 0.0
+        self.D = c.dmi.D if c.dmi is not None else 0.0
         if self.D != 0 and self.A == 0:
             raise ParameterError("D: interfacial DMI needs a non-zero exchange stiffness A "
                                  "(for its boundary condition)", field="D")
-        self.gamma = float(gamma)
-        self.fields = [StaticField(f) if not hasattr(f, "H") else f for f in fields]
-        self.stt = stt
-        self.zhang_li = zhang_li
-        if oersted is None:
-            oersted = []
-        elif isinstance(oersted, OerstedField):
-            oersted = [oersted]
-        self.oersted = list(oersted)
+        aniso = c.anisotropy if c.anisotropy is not None else UniaxialAnisotropy(0.0)
+        self.Ku1, self.Ku2, self.anis_u = aniso.Ku1, aniso.Ku2, aniso.axis
+        self.use_demag = c.demag is not None
+        self.fields = list(c.fields)
+        self.oersted = list(c.oersted)
         for o in self.oersted:
-            o.bind(mesh)
-        self.thermal = thermal
-        self.use_demag = bool(demag)
-        self.workers = workers
-        if warn_mesh and self.A > 0:
-            lex = exchange_length(self.Ms_max, self.A)
-            big = max(d for d, k in zip(mesh.d, mesh.n, strict=True) if k > 1) if max(mesh.n) > 1 \
-                else 0.0
-            if big > lex:
-                warn_coarse(
-                    f"mesh.d: cell size {big * 1e9:.3g} nm is larger than the exchange length "
-                    f"l_ex = sqrt(2A/(mu0 Ms^2)) = {lex * 1e9:.3g} nm; results may be inaccurate")
-        # precomputed quantities
+            o.bind(self.mesh)
+        self.thermal = c.thermal
+        self.stt = c.stt
+        self.zhang_li = c.zhang_li
+
+    def _warn_coarse_mesh(self) -> None:
+        mesh = self.mesh
+        if self.A <= 0:
+            return
+        lex = exchange_length(self.Ms_max, self.A)
+        big = max(d for d, k in zip(mesh.d, mesh.n, strict=True) if k > 1) if max(mesh.n) > 1 \
+            else 0.0
+        if big > lex:
+            warn_coarse(
+                f"mesh.d: cell size {big * 1e9:.3g} nm is larger than the exchange length "
+                f"l_ex = sqrt(2A/(mu0 Ms^2)) = {lex * 1e9:.3g} nm; results may be inaccurate",
+                stacklevel=4)
+
+    def _precompute(self) -> None:
+        """Inverse ``mu0 Ms``, exchange bonds, the demag kernel and work arrays."""
+        mesh, mask, shape = self.mesh, self.mask, self.mesh.shape
         with np.errstate(divide="ignore"):
             inv_ms = np.where(self.Ms > 0, 1.0 / np.where(self.Ms > 0, self.Ms, 1.0), 0.0)
         self._inv_mu0_ms = inv_ms / MU0
@@ -262,21 +290,36 @@ class Simulation:
             lo, hi = tuple(lo), tuple(hi)
             bond = (mask[lo] & mask[hi]).astype(float)
             self._bonds.append((ax, lo, hi, bond, d))
-        self._demag = DemagField(shape, mesh.d, workers=workers) if self.use_demag else None
+        self._demag = DemagField(shape, mesh.d, workers=self.workers) if self.use_demag else None
         self._H = np.zeros((3, *shape))
         self._tmp = np.zeros((3, *shape))
         self._tmp2 = np.zeros((3, *shape))
         self._static_H = np.zeros((3, *shape))
         self._refresh_static()
-        self.t = 0.0
-        self.m = np.zeros((3, *shape))
-        self.set_m(m0)
-        self.dt = 1e-14
-        self.max_err = 1e-5
-        self.stats = {"steps": 0, "rejected": 0, "evaluations": 0}
+
+    # ------------------------------------------------------------------ composition
+    @property
+    def terms(self) -> tuple:
+        """The field terms now in use (interactions, Zeeman drives, Oersted, thermal)."""
+        c = self._composition
+        single = [t for t in (c.exchange, c.demag, c.anisotropy, c.dmi) if t is not None]
+        tail = [self.thermal] if self.thermal is not None else []
+        return (*single, *self.fields, *self.oersted, *tail)
+
+    @property
+    def torques(self) -> tuple:
+        """The spin-transfer torques now in use."""
+        return tuple(q for q in (self.stt, self.zhang_li) if q is not None)
+
+    def set_torques(self, torques: Sequence) -> None:
+        """Replace the spin-transfer torques (``SlonczewskiTorque`` and/or ``ZhangLiTorque``)."""
+        c = compose((), torques)
+        self.stt, self.zhang_li = c.stt, c.zhang_li
         self._k1 = None
-        self._precess = True
-        self._rng = np.random.default_rng(thermal.seed if thermal is not None else 0)
+
+    def masked(self, frames) -> np.ndarray:
+        """``frames`` [any unit] with the empty cells set to zero (trailing dims ``(nz, ny, nx)``)."""
+        return np.asarray(frames) * self._maskf
 
     # ------------------------------------------------------------------ state
     def set_m(self, m0) -> None:
@@ -318,8 +361,8 @@ class Simulation:
         self._k1 = None
 
     def set_fields(self, fields: Sequence) -> None:
-        """Replace the external fields (3-vectors in T are static fields)."""
-        self.fields = [StaticField(f) if not hasattr(f, "H") else f for f in fields]
+        """Replace the Zeeman drives (a 3-vector is a static field ``B`` [T])."""
+        self.fields = [zeeman(f) for f in fields]
         self._refresh_static()
 
     # ------------------------------------------------------------------ fields
@@ -683,42 +726,27 @@ class Simulation:
         Returns
         -------
         xarray.DataArray
-            The movie (see :func:`magnetisation_movie`) with ``attrs["average"]`` unavailable;
-            the average trajectory is ``movie.where(mask).mean(("y", "x"))``.
+            The movie (see :func:`magnetisation_movie`) with the coordinate ``m_avg`` (<m> over
+            the magnetic cells per frame).
+
+        Notes
+        -----
+        Twelve keywords, beyond the ~10 a function should take: they are the ``[run]`` table of a
+        scenario (times, tolerance, solver, checkpointing) plus ``progress`` and ``observer``, all
+        optional and independent; grouping them in an object would only move the list.
         """
         if max_err is not None:
             if max_err <= 0:
                 raise ParameterError("max_err: expected a positive tolerance", field="max_err")
             self.max_err = float(max_err)
-        if times is None:
-            if duration is None or duration <= 0:
-                raise ParameterError("duration: expected a positive run time [s]", field="duration")
-            if interval is not None:
-                k = int(round(duration / interval))
-                times = self.t + interval * np.arange(k + 1)
-            else:
-                times = self.t + np.linspace(0.0, duration, n_frames or 101)
-        times = np.asarray(times, dtype=float)
-        if times.ndim != 1 or times.size == 0 or np.any(np.diff(times) <= 0):
-            raise ParameterError("times: expected increasing output times", field="times")
-        if times[0] < self.t * (1 - 1e-12) - 1e-30:
-            raise ParameterError(f"times: the first output time {times[0]:.6g} s lies before the "
-                                 f"current time {self.t:.6g} s", field="times")
+        times = self._frame_times(duration, times, n_frames, interval)
         frames = []
         avgs = []
         start = 0
         ck = Path(checkpoint) if checkpoint is not None else None
         if ck is not None and resume and ck.exists():
             start, frames, avgs = self._load_checkpoint(ck, times)
-        bar = None
-        task = None
-        if progress:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-            bar = Progress(TextColumn("LLG"), BarColumn(), TextColumn("{task.fields[tt]}"),
-                           TimeRemainingColumn(), transient=True)
-            bar.start()
-            task = bar.add_task("llg", total=len(times), completed=start, tt="")
+        bar, task = _progress_bar(len(times), start) if progress else (None, None)
         wall0 = _time.perf_counter()
         try:
             for i in range(start, len(times)):
@@ -741,6 +769,24 @@ class Simulation:
         movie = movie.assign_coords(
             m_avg=(("time", "component"), np.array(avgs), {"long_name": "<m> over magnetic cells"}))
         return movie
+
+    def _frame_times(self, duration, times, n_frames, interval) -> np.ndarray:
+        """Absolute output times [s] of :meth:`run`, checked."""
+        if times is None:
+            if duration is None or duration <= 0:
+                raise ParameterError("duration: expected a positive run time [s]", field="duration")
+            if interval is not None:
+                k = int(round(duration / interval))
+                times = self.t + interval * np.arange(k + 1)
+            else:
+                times = self.t + np.linspace(0.0, duration, n_frames or 101)
+        times = np.asarray(times, dtype=float)
+        if times.ndim != 1 or times.size == 0 or np.any(np.diff(times) <= 0):
+            raise ParameterError("times: expected increasing output times", field="times")
+        if times[0] < self.t * (1 - 1e-12) - 1e-30:
+            raise ParameterError(f"times: the first output time {times[0]:.6g} s lies before the "
+                                 f"current time {self.t:.6g} s", field="times")
+        return times
 
     def _save_checkpoint(self, path: Path, n_done: int, times, frames, avgs):
         tmp = path.with_name(path.name + ".tmp")

@@ -27,6 +27,7 @@ from spinscope.micromagnetics.errors import ParameterError
 from spinscope.micromagnetics.mesh import Mesh
 from spinscope.micromagnetics.simulation import Simulation
 from spinscope.micromagnetics.states import vortex
+from spinscope.micromagnetics.terms import Demag, Exchange, Material
 
 __all__ = [
     "SP4_FIELDS",
@@ -117,7 +118,8 @@ def standard_problem_4(field: int = 1, *, cells=(100, 25), duration: float = 1e-
     nx, ny = _parse_cells(cells)
     mesh = Mesh.from_size((500e-9, 125e-9, 3e-9), (nx, ny, 1))
     wall0 = time.perf_counter()
-    sim = Simulation(mesh, Ms=8.0e5, A=1.3e-11, alpha=0.02, m0=(1.0, 0.25, 0.1))
+    sim = Simulation(mesh, Material(Ms=8.0e5, alpha=0.02), [Exchange(1.3e-11), Demag()],
+                     m0=(1.0, 0.25, 0.1))
     if relaxed is None:
         sim.relax(max_torque=1e-6)
     else:
@@ -164,10 +166,11 @@ def standard_problem_5(*, cells=(32, 32, 4), duration: float = 1e-9, n_frames: i
         c = (*c, 4)
     mesh = Mesh.from_size((100e-9, 100e-9, 10e-9), c)
     wall0 = time.perf_counter()
-    sim = Simulation(mesh, Ms=8.0e5, A=1.3e-11, alpha=0.1, m0=vortex(mesh, 1, 1, 10e-9))
+    sim = Simulation(mesh, Material(Ms=8.0e5, alpha=0.1), [Exchange(1.3e-11), Demag()],
+                     m0=vortex(mesh, 1, 1, 10e-9))
     sim.relax(max_torque=1e-5)
     relaxed = sim.average()
-    sim.zhang_li = ZhangLiTorque(J=(1e12, 0.0, 0.0), P=1.0, xi=0.05)
+    sim.set_torques([ZhangLiTorque(J=(1e12, 0.0, 0.0), P=1.0, xi=0.05)])
     movie = sim.run(duration, n_frames=n_frames, max_err=max_err, progress=progress)
     avg = movie["m_avg"].values
     return {
