@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from spinscope.datamodel import validate_stack
 from spinscope.errors import FileFormatError
-from spinscope.io import detect_kind, open_dataset
+from spinscope.io import guess_engine, open_dataset
 from spinscope.io.hdr_xim import parse_hdr, read_hdr, read_hdr_xim, read_xim, read_xsp
 
 UM = 1e-6
@@ -143,7 +143,7 @@ def test_point_spectrum(maxymus):
 
 
 def test_dispatch(maxymus):
-    assert detect_kind(maxymus / "MPI_210127021_a001.xim") == "hdr_xim"
+    assert guess_engine(maxymus / "MPI_210127021_a001.xim") == "hdr_xim"
     assert open_dataset(maxymus / "MPI_210127021_a001.xim")["counts"].shape == (2, 150, 150)
     hdr = read_hdr(maxymus / "MPI_210127006.hdr")
     assert hdr["ScanDefinition"]["Regions"][0]["PAxis"]["Points"][-1] == 712.0

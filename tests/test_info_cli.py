@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -91,14 +90,6 @@ def test_truncated_file(tmp_path, capsys):
     assert rc == 2 and err.startswith("spinscope: error:") and err.count("\n") == 1
 
 
-def test_ovf_not_installed(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "spinscope.io.ovf", None)  # as if the OVF module were absent
-    p = tmp_path / "m.ovf"
-    p.write_text("# OOMMF OVF 2.0\n")
-    rc, _, err = _run(capsys, p)
-    assert rc == 2 and "OVF support not installed" in err
-
-
 def test_ovf_dispatch_when_installed(tmp_path, capsys):
     ovf = pytest.importorskip("spinscope.io.ovf")
     from spinscope.datamodel import magnetisation_field
@@ -111,3 +102,31 @@ def test_ovf_dispatch_when_installed(tmp_path, capsys):
     r = json.loads(out)
     assert rc == 0 and r["kind"] == "ovf"
     assert r["dims"] == {"y": 3, "x": 4, "component": 3}
+
+
+def test_kind_is_the_engine_of_the_registry(tmp_path, capsys):
+    """``info`` reads through ``open_dataset``: an OOMMF field file (.ohf) and a TIFF stack."""
+    import tifffile
+
+    from spinscope.datamodel import magnetisation_field
+    from spinscope.io.ovf import write_ovf
+
+    m = np.zeros((3, 4, 3))
+    m[..., 0] = 1.0
+    p = write_ovf(tmp_path / "h.ovf", magnetisation_field(m, x=np.arange(4) * 1e-9, y=np.arange(3) * 1e-9))
+    p = p.rename(tmp_path / "Oxs_Demag-Field-00-0000001.ohf")
+    rc, out, _ = _run(capsys, p, "--json")
+    assert rc == 0 and json.loads(out)["kind"] == "ovf"
+    t = tmp_path / "frames.tiff"
+    tifffile.imwrite(t, np.zeros((2, 5, 6), np.uint16), photometric="minisblack")
+    rc, out, _ = _run(capsys, t, "--json")
+    r = json.loads(out)
+    assert rc == 0 and r["kind"] == "tiff" and r["dims"] == {"frame": 2, "y": 5, "x": 6}
+
+
+def test_unknown_format_lists_the_known_ones(tmp_path, capsys):
+    p = tmp_path / "data.fits"
+    p.write_bytes(b"SIMPLE  =                    T")
+    rc, _, err = _run(capsys, p)
+    assert rc == 2 and err.count("\n") == 1 and "data.fits" in err
+    assert "known formats are" in err and "nxstxm" in err and "ovf" in err

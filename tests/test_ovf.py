@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -245,3 +247,121 @@ def test_fuzzed_files_give_clear_errors(tmp_path, fmt):
         assert time.perf_counter() - t < 10.0  # no hang (generous: the machine may be busy)
 
     check()
+
+
+# --------------------------------------------------------------------------------------------------
+# headers found in files written by other programs (issue 9)
+
+def _ovf2_text(path, header_lines, values, ncomp=3):
+    rows = "\n".join(" ".join(repr(float(v)) for v in r) for r in np.asarray(values).reshape(-1, ncomp))
+    text = ("# OOMMF OVF 2.0\n# Segment count: 1\n# Begin: Segment\n# Begin: Header\n# Title: m\n"
+            "# meshtype: rectangular\n# meshunit: m\n" + "".join(f"# {h}\n" for h in header_lines)
+            + f"# valuedim: {ncomp}\n# End: Header\n# Begin: Data Text\n{rows}\n# End: Data Text\n"
+            "# End: Segment\n")
+    path.write_text(text)
+    return path
+
+
+def test_ovf2_without_xbase_puts_nodes_at_cell_centres_from_min(tmp_path):
+    """No xbase/ybase/zbase: node i lies at min + (i + 1/2) step, within [min, max] of the header."""
+    head = ["xmin: -2e-09", "ymin: 0", "zmin: 5e-09", "xmax: 6e-09", "ymax: 3e-09", "zmax: 1.1e-08",
+            "xnodes: 4", "ynodes: 1", "znodes: 2", "xstepsize: 2e-09", "ystepsize: 3e-09", "zstepsize: 3e-09"]
+    p = _ovf2_text(tmp_path / "nobase.ovf", head, np.ones((2, 1, 4, 3)))
+    da = read_ovf(p, squeeze=False)
+    np.testing.assert_allclose(da["x"].values, [-1e-9, 1e-9, 3e-9, 5e-9], rtol=0, atol=1e-22)
+    np.testing.assert_allclose(da["z"].values, [6.5e-9, 9.5e-9], rtol=0, atol=1e-22)  # not 1.5e-9, 4.5e-9
+    # what the file says: the cells fill [min, max] exactly
+    for a, lo, hi in (("x", -2e-9, 6e-9), ("y", 0.0, 3e-9), ("z", 5e-9, 11e-9)):
+        c, step = da[a].values, da.attrs["cell_size"]["xyz".index(a)]
+        assert c[0] - step / 2 == pytest.approx(lo, abs=1e-20)
+        assert c[-1] + step / 2 == pytest.approx(hi, abs=1e-20)
+
+
+def test_zero_step_size_warns(tmp_path):
+    head = ["xmin: 0", "ymin: 0", "zmin: 0", "xmax: 8e-09", "ymax: 0", "zmax: 0", "xnodes: 4", "ynodes: 1",
+            "znodes: 1", "xbase: 1e-09", "ybase: 0", "zbase: 0", "xstepsize: 0", "ystepsize: 0",
+            "zstepsize: 0"]
+    p = _ovf2_text(tmp_path / "zero.ovf", head, np.ones((1, 1, 4, 3)))
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        da = read_ovf(p)
+    np.testing.assert_allclose(da["x"].values, [1e-9, 3e-9, 5e-9, 7e-9], rtol=1e-12)  # (xmax-xmin)/xnodes
+    msgs = [str(w.message) for w in rec]
+    assert any("xstepsize is 0; using (xmax - xmin) / xnodes" in m for m in msgs)
+    assert any("ystepsize is 0 and gives no y range" in m for m in msgs)
+
+
+def test_oommf_v099_header_text_and_native_binary(tmp_path):
+    """'# OOMMF: rectangular mesh v0.99' (OVF 0.0) as small codes still write it."""
+    vals = np.arange(2 * 3 * 3, dtype=float).reshape(1, 2, 3, 3) / 10
+    head = ("# OOMMF: rectangular mesh v0.99\n# Segment count: 1\n# Begin: Segment\n# Begin: Header\n"
+            "# Title: model.omf\n# Desc:\n# meshunit: nm\n# xbase: 0\n# ybase: 0\n# zbase: 0\n"
+            "# xstepsize: 1\n# ystepsize: 1\n# zstepsize: 1\n# xnodes: 3\n# ynodes: 2\n# znodes: 1\n"
+            "# xmin: -0.5\n# ymin: -0.5\n# zmin: -0.5\n# xmax: 2.5\n# ymax: 1.5\n# zmax: 0.5\n"
+            "# valueunit: Ms\n# valuemultiplier: 2\n# End: Header\n")
+    t = tmp_path / "old.omf"
+    rows = "\n".join(" ".join(str(v) for v in r) for r in vals.reshape(-1, 3))
+    t.write_text(head + "# Begin: data text\n" + rows + "\n# End: data text \n# End: segment \n")
+    da = read_ovf(t)
+    np.testing.assert_allclose(da.values, 2 * vals[0])
+    np.testing.assert_allclose(da["x"].values, [0.0, 1e-9, 2e-9])
+    assert da.attrs["ovf_version"] == 0.99
+    b = tmp_path / "old_le.omf"  # binary in the writer's (little-endian) byte order
+    data = np.concatenate([[1234567.0], vals.reshape(-1)]).astype("<f4").tobytes()
+    b.write_bytes(head.encode() + b"# Begin: Data Binary 4\n" + data
+                  + b"\n# End: Data Binary 4\n# End: Segment\n")
+    np.testing.assert_allclose(read_ovf(b).values, 2 * vals[0].astype(np.float32))
+
+
+def test_unknown_mesh_unit_warns(tmp_path):
+    head = ["xnodes: 1", "ynodes: 1", "znodes: 1", "xstepsize: 1", "ystepsize: 1", "zstepsize: 1"]
+    p = _ovf2_text(tmp_path / "u.ovf", head, np.ones(3))
+    p.write_text(p.read_text().replace("# meshunit: m", "# meshunit: unknown"))
+    with pytest.warns(UserWarning, match="meshunit 'unknown'"):
+        read_ovf(p)
+
+
+@pytest.mark.parametrize("suffix", [".ohf", ".oef", ".dat"])
+def test_field_and_energy_files_open_through_the_registry(tmp_path, suffix):
+    from spinscope.io import guess_engine, open_dataset
+
+    p = write_ovf(tmp_path / "field.ovf", _field(), title="Oxs_Demag::Field")
+    q = p.rename(tmp_path / f"field{suffix}")  # .dat: recognised by its '# OOMMF' first line
+    assert guess_engine(q) == "ovf"
+    ds = open_dataset(q)
+    assert ds.encoding["engine"] == "ovf" and ds.attrs["signal"] == "Oxs_Demag::Field"
+    np.testing.assert_array_equal(ds["Oxs_Demag::Field"].values, _field().values)
+
+
+THIRD_PARTY = Path(__file__).resolve().parents[2] / "shared" / "data" / "third_party"
+
+
+def _third_party_ovf():
+    if not THIRD_PARTY.is_dir():
+        return []
+    return sorted(f for d in ("mumax3", "discretisedfield", "fidimag")
+                  for f in (THIRD_PARTY / d).glob("*.o[vmhe]f"))
+
+
+@pytest.mark.parametrize("path", _third_party_ovf(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_third_party_ovf_coordinates_match_the_header(path):
+    """Every OVF/OMF/OHF/OEF file of mumax3, ubermag, fidimag reads; cells fill [min, max] of the header."""
+    from spinscope.io import open_dataset
+    from spinscope.io.ovf import _parse_header
+
+    with open(path, "rb") as fh:
+        hdr, _ = _parse_header(fh, path)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        ds = open_dataset(path, squeeze=False)
+    da = ds[ds.attrs["signal"]]
+    assert da.sizes["x"] == int(hdr["xnodes"]) and da.sizes["z"] == int(hdr["znodes"])
+    assert np.all(np.isfinite(da.values))
+    for a in "xyz":
+        step = float(hdr[f"{a}stepsize"])
+        if step == 0:
+            assert any(f"{a}stepsize is 0" in str(w.message) for w in rec)
+            continue
+        c = da[a].values
+        assert c[0] - step / 2 == pytest.approx(float(hdr[f"{a}min"]), abs=1e-6 * step)
+        assert c[-1] + step / 2 == pytest.approx(float(hdr[f"{a}max"]), abs=1e-6 * step * len(c))

@@ -54,10 +54,12 @@ def format_summary(r: dict) -> str:
 
 
 def info(
-    file: Annotated[Path, typer.Argument(help="Data file: spinscope NeXus, NXstxm, .hdr/.xim/.xsp.")],
+    file: Annotated[Path, typer.Argument(
+        help="Data file of any registered format: spinscope NeXus, NXstxm, other NeXus, .hdr/.xim/.xsp, "
+             "OVF (.ovf/.omf/.ohf/.oef), TIFF, .sif, .spe, HDF5 frames.")],
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Describe FILE: its kind, dims, coordinate ranges (SI, energies in eV) and variables."""
+    """Describe FILE: its kind (reader engine), dims, coordinate ranges (SI, energies in eV), variables."""
     from spinscope.io import summarize_file
 
     emit(summarize_file(file), as_json=json_, human=format_summary)

@@ -1,121 +1,41 @@
-"""Files in and out: NeXus/HDF5 writer and reader, readers of real beamline and lab formats.
+"""Files in and out: one reader registry, NeXus/HDF5 writer and reader, real beamline and lab formats.
 
-:func:`open_dataset` reads any supported file into the spinscope data model (choosing the reader by
-extension and content); :func:`summarize_file` describes it in a JSON-ready dict (``spinscope
-info``). The readers import h5py only when called, so ``import spinscope.io`` stays light.
+:func:`open_dataset` reads any supported file into an :class:`xarray.Dataset` (choosing the reader,
+or *engine*, by extension and content; ``engine=`` forces one); :func:`list_engines` lists the
+registered formats and :func:`guess_engine` says which one claims a file (see
+:mod:`spinscope.io.registry`); :func:`summarize_file` describes a file in a JSON-ready dict
+(``spinscope info``). The readers import h5py only when called, so ``import spinscope.io`` stays
+light.
 
-==========================  =================  =============================================
-file                        kind               reader
-==========================  =================  =============================================
-spinscope NeXus (``.nxs``)  ``spinscope``      :func:`spinscope.io.nexus.read_nexus`
-NXstxm HDF5 (PolLux, ...)   ``nxstxm``         :func:`spinscope.io.nxstxm.read_nxstxm`
-other NeXus/HDF5 NXdata     ``nexus``          :func:`spinscope.io.nexus.read_nexus`
-``.hdr`` + ``.xim``/.xsp    ``hdr_xim``        :func:`spinscope.io.hdr_xim.read_hdr_xim`
-``.ovf``/``.omf``           ``ovf``            ``spinscope.io.ovf.read_ovf`` (when installed)
-==========================  =================  =============================================
+==========================  =============  =============================================
+file                        engine         reader
+==========================  =============  =============================================
+``.hdr`` + ``.xim``/.xsp    ``hdr_xim``    :func:`spinscope.io.hdr_xim.read_hdr_xim`
+OVF ``.ovf .omf .ohf .oef`` ``ovf``        :func:`spinscope.io.ovf.read_ovf`
+NXstxm HDF5 (PolLux, ...)   ``nxstxm``     :func:`spinscope.io.nxstxm.read_nxstxm`
+spinscope NeXus (``.nxs``)  ``spinscope``  :func:`spinscope.io.nexus.read_nexus`
+other NeXus/HDF5 NXdata     ``nexus``      :func:`spinscope.io.nexus.read_nexus`
+``.tif``/``.sif``/``.spe``  ``tiff`` ...   :func:`spinscope.io.lab.read_lab_frames`
+plain HDF5 frames           ``hdf5``       :func:`spinscope.io.lab.read_lab_frames`
+==========================  =============  =============================================
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-from pathlib import Path
 
-from spinscope.errors import FileFormatError
+from spinscope.io.registry import Backend, guess_engine, list_engines, open_dataset, register_backend
 
-__all__ = ["detect_kind", "open_dataset", "read_nexus", "summarize_file", "write_nexus"]
-
-_HDR_SUFFIXES = (".hdr", ".xim", ".xsp")
-_OVF_SUFFIXES = (".ovf", ".omf")
-
-
-def detect_kind(path: str | os.PathLike) -> str:
-    """Kind of a data file: ``spinscope``, ``nxstxm``, ``nexus``, ``hdr_xim`` or ``ovf``.
-
-    Raises
-    ------
-    FileFormatError
-        If the file is missing, unreadable or of no supported kind.
-    """
-    from spinscope.io._hdf5 import check_file, find_hdf5_signature, open_hdf5
-
-    p = check_file(path)
-    suffix = p.suffix.lower()
-    if suffix in _HDR_SUFFIXES:
-        return "hdr_xim"
-    if suffix in _OVF_SUFFIXES:
-        return "ovf"
-    if find_hdf5_signature(p) is None:
-        if p.stat().st_size == 0:
-            raise FileFormatError(f"{p}: empty file", path=str(p))
-        raise FileFormatError(
-            f"{p}: unrecognised file format (not an HDF5 file, and not .hdr/.xim/.xsp/.ovf)",
-            path=str(p),
-        )
-    from spinscope.io._hdf5 import wrap_errors
-    from spinscope.io.nxstxm import is_nxstxm
-
-    with open_hdf5(p) as f, wrap_errors(p):
-        if is_nxstxm(f):
-            return "nxstxm"
-        for key in f:
-            g = f.get(key)
-            nx = g.attrs.get("NX_class") if g is not None else None
-            if isinstance(nx, bytes):
-                nx = nx.decode("utf-8", "replace")
-            if nx == "NXentry":
-                data = g.get("data")
-                if data is not None and "spinscope_order" in data.attrs:
-                    return "spinscope"
-                return "nexus"
-    raise FileFormatError(f"{p}: HDF5 file without an NXentry group (not NeXus)", path=str(p))
-
-
-def _read_ovf(path: Path):
-    try:
-        mod = importlib.import_module("spinscope.io.ovf")
-    except ModuleNotFoundError as exc:
-        if exc.name != "spinscope.io.ovf":
-            raise
-        raise FileFormatError(f"{path}: OVF support not installed", path=str(path)) from None
-    return mod.read_ovf(path)
-
-
-def open_dataset(path: str | os.PathLike):
-    """Read a supported data file into the spinscope data model.
-
-    Parameters
-    ----------
-    path
-        A spinscope NeXus file, an NXstxm file, a ``.hdr`` (or its ``.xim``/``.xsp``), or an
-        OVF/OMF file [file path].
-
-    Returns
-    -------
-    xarray.Dataset or xarray.DataArray
-        Measured data as the stack contract (:mod:`spinscope.datamodel`); spinscope NeXus files as
-        written; OVF files as the OVF reader returns them (a magnetisation field).
-
-    Raises
-    ------
-    FileFormatError
-        If the file is missing or of no supported kind, or malformed.
-    """
-    p = Path(path)
-    kind = detect_kind(p)
-    if kind == "hdr_xim":
-        from spinscope.io.hdr_xim import read_hdr_xim
-
-        return read_hdr_xim(p)
-    if kind == "ovf":
-        return _read_ovf(p)
-    if kind == "nxstxm":
-        from spinscope.io.nxstxm import read_nxstxm
-
-        return read_nxstxm(p)
-    from spinscope.io.nexus import read_nexus
-
-    return read_nexus(p)
+__all__ = [
+    "Backend",
+    "guess_engine",
+    "list_engines",
+    "open_dataset",
+    "read_nexus",
+    "register_backend",
+    "summarize_file",
+    "write_nexus",
+]
 
 
 def summarize_file(path: str | os.PathLike) -> dict:

@@ -15,9 +15,11 @@ from spinscope.errors import FileFormatError, SpinscopeError
 
 __all__ = [
     "HDF5_SIGNATURE",
+    "check_links",
     "decode",
     "find_hdf5_signature",
     "length_factor",
+    "nx_class",
     "open_hdf5",
     "wrap_errors",
 ]
@@ -163,3 +165,77 @@ def length_factor(units: str | None) -> float | None:
     if u in _LENGTH:
         return _LENGTH[u]
     return _LENGTH.get(u.lower())
+
+
+def nx_class(obj) -> str | None:
+    """The ``NX_class`` attribute of a group as ``str``: a string, bytes, or a one-element array (GDA)."""
+    v = obj.attrs.get("NX_class")
+    if v is None:
+        return None
+    v = decode(v)
+    if isinstance(v, np.ndarray):
+        return None
+    return str(v).strip()
+
+
+def _missing_external(group, name: str, path: Path) -> str | None:
+    """Target file of a broken external link ``group/name``, or ``None`` if the link is not one."""
+    import h5py
+
+    try:
+        link = group.get(name, getlink=True)
+    except Exception:
+        return None
+    if isinstance(link, h5py.ExternalLink):
+        target = Path(link.filename)
+        if not target.is_absolute():
+            target = path.parent / target
+        if not target.exists():
+            return f"{link.filename}:{link.path}"
+    return None
+
+
+def check_links(group, name: str, path: str | os.PathLike) -> None:
+    """Raise a one-line :class:`FileFormatError` when ``group/name`` cannot be read from this file.
+
+    Two cases seen in files from facilities: an external link whose target file was not copied
+    along (GDA/Diamond detector files), and a virtual dataset (HDF5 VDS) whose source files are
+    missing. A missing VDS source would otherwise read as fill values, and reading it whole would
+    try to allocate its full size (65 GiB for an Eiger stack), so nothing is read.
+    """
+    import h5py
+
+    p = Path(path)
+    where = f"{group.name.rstrip('/')}/{name}"
+    missing = _missing_external(group, name, p)
+    if missing is not None:
+        raise FileFormatError(
+            f"{p}: {where} is an external link to {missing}, whose file is missing "
+            "(expected beside this file)", path=str(p))
+    obj = group.get(name)
+    if isinstance(obj, h5py.Dataset) and obj.is_virtual:
+        absent = []
+        f = obj.file
+        for vs in obj.virtual_sources():
+            fname = vs.file_name
+            if fname in (".", ""):  # a source in this file, often itself an external link
+                parent, _, leaf = vs.dset_name.rstrip("/").rpartition("/")
+                grp = f.get(parent or "/")
+                gone = grp is None or _missing_external(grp, leaf, p) or leaf not in grp
+                if gone:
+                    link = _missing_external(grp, leaf, p) if grp is not None else None
+                    label = link or vs.dset_name
+                    if label not in absent:
+                        absent.append(label)
+                continue
+            target = Path(fname)
+            if not target.is_absolute():
+                target = p.parent / target
+            if not target.exists() and fname not in absent:
+                absent.append(fname)
+        if absent:
+            shown = ", ".join(absent[:3]) + (f" and {len(absent) - 3} more" if len(absent) > 3 else "")
+            raise FileFormatError(
+                f"{p}: {where} is a virtual dataset {obj.shape} whose source file(s) {shown} are "
+                "missing (expected beside this file); not read", path=str(p))
+

@@ -36,7 +36,10 @@ folder
     dataset with two or more dimensions. NXdetector fields next to it (``distance``,
     ``x_pixel_size``, ``y_pixel_size``, ``beam_center_x``, ``beam_center_y`` with their units) and an
     ``energy`` / ``incident_energy`` / ``wavelength`` in the same entry give the geometry; a 1D
-    ``delay`` dataset beside the frames with as many values gives the delays.
+    ``delay`` dataset beside the frames with as many values gives the delays. A length without a
+    ``units`` attribute is taken as mm, with a warning naming it (NeXus would say metres, but such
+    files in the wild, e.g. EPICS areaDetector at APS, hold mm). A virtual dataset or external link
+    whose source files are missing is a :class:`~spinscope.errors.FileFormatError` (nothing is read).
 
 Delay files (:func:`read_delays`): one delay per line, a number with a unit (``0.5 ps``) or a bare
 number in seconds; ``#`` starts a comment.
@@ -483,7 +486,15 @@ def _length(group, name: str, path: Path) -> float | None:
     v, u = _scalar(group, name)
     if v is None:
         return None
-    f = length_factor(u) if u else 1.0
+    if u is None or not u.strip():
+        # NeXus says metres by default, but files in the wild without units hold mm (EPICS
+        # areaDetector at APS: distance 513.8, x_pixel_size 0.172 for a Pilatus)
+        warnings.warn(
+            f"{path}: {group.name}/{name} = {v:g} has no units attribute; assumed mm", UserWarning,
+            stacklevel=4,
+        )
+        return v * 1e-3
+    f = length_factor(u)
     if f is None:
         raise FileFormatError(f"{path}: {group.name}/{name} has unknown length units {u!r}", path=str(path))
     return v * f
@@ -620,7 +631,7 @@ def read_hdf5_frames(
     """
     import h5py
 
-    from spinscope.io._hdf5 import decode, open_hdf5, wrap_errors
+    from spinscope.io._hdf5 import check_links, decode, open_hdf5, wrap_errors
 
     p = Path(path)
     with open_hdf5(p) as fh, wrap_errors(p):
@@ -635,6 +646,7 @@ def read_hdf5_frames(
                 f"{p}: dataset {ds.name} is {ds.ndim}D {ds.dtype}; expected numeric frames (..., y, x)",
                 path=str(p),
             )
+        check_links(ds.parent, ds.name.rsplit("/", 1)[-1], p)
         data = np.asarray(ds[()])
         data = data.reshape(-1, *data.shape[-2:])
         meta: dict[str, Any] = {"format": "hdf5", "dataset": ds.name}

@@ -438,7 +438,7 @@ def _find_group(parent, nx_class: str, default_attr: str = "default"):
         if _attr_str(g, "NX_class") == nx_class:
             return g
     for key in parent:
-        obj = parent.get(key)
+        obj = _safe_get(parent, key)
         if isinstance(obj, h5py.Group) and _attr_str(obj, "NX_class") == nx_class:
             return obj
     return None
@@ -461,31 +461,104 @@ def _read_spinscope_group(group) -> xr.Dataset:
     return ds
 
 
-def _read_generic_group(group) -> xr.Dataset:
-    """Best-effort reading of a NeXus NXdata group written by other software."""
+def _safe_get(group, key: str):
+    try:
+        return group.get(key)
+    except Exception:  # a broken external link or an unreadable object
+        return None
+
+
+def _old_style_number(obj, name: str) -> int | None:
+    """An integer attribute of NeXus 1.x style (``signal=1``, ``axis=2``; int, string or 1-element array)."""
+    if name not in obj.attrs:
+        return None
+    v = decode(obj.attrs[name])
+    if isinstance(v, np.ndarray):
+        if v.size != 1:
+            return None
+        v = v.reshape(-1)[0]
+    try:
+        return int(str(v).strip())
+    except ValueError:
+        return None
+
+
+def _signal_name(group, path: Path) -> str:
+    """The NXdata signal: the ``signal`` attribute, else the field marked ``signal=1``, else ``data``."""
     import h5py
 
     sig = _attr_str(group, "signal")
-    if sig is None or sig not in group:
-        raise FileFormatError(f"{group.name}: NXdata without a valid 'signal' attribute")
+    if sig is not None and sig in group:
+        return sig
+    for key in group:
+        obj = _safe_get(group, key)
+        if isinstance(obj, h5py.Dataset) and _old_style_number(obj, "signal") == 1:
+            return key
+    if "data" in group or _safe_get(group, "data") is None and "data" in set(group):
+        return "data"  # the conventional name (checked for missing link targets by the caller)
+    raise FileFormatError(
+        f"{path}: {group.name}: NXdata without a valid 'signal' (no 'signal' attribute naming a field, "
+        "and no field marked signal=1)", path=str(path))
+
+
+def _read_generic_group(group, path: Path) -> xr.Dataset:
+    """Best-effort reading of a NeXus NXdata group written by other software.
+
+    The signal (``signal`` attribute, or the NeXus 1.x field marked ``signal=1``), its axes
+    (``axes`` + ``AXISNAME_indices``, or fields marked ``axis=k``), and every other field of the
+    same shape as the signal (auxiliary signals, counters of the same scan). Fields that cannot be
+    read from this file (missing external or virtual sources) are left out, except the signal,
+    which is a :class:`FileFormatError`.
+    """
+    import h5py
+
+    from spinscope.io._hdf5 import check_links
+
+    sig = _signal_name(group, path)
+    check_links(group, sig, path)
     signal = group[sig]
     shape = signal.shape
     axes = _attr_json_or_list(group, "axes")
     dims = [a if a not in (".", "") else f"dim_{i}" for i, a in enumerate(axes)] if axes else []
     if len(dims) != len(shape):
         dims = [f"dim_{i}" for i in range(len(shape))]
-    data_vars = {sig: xr.Variable(dims, signal[()], _read_attrs(signal, None, []))}
+        old_axes: dict[int, tuple[int, str]] = {}
+        for key in group:
+            obj = _safe_get(group, key)
+            k = _old_style_number(obj, "axis") if isinstance(obj, h5py.Dataset) else None
+            if k is None or not 1 <= k <= len(shape) or obj.shape != (shape[k - 1],):
+                continue
+            rank = _old_style_number(obj, "primary") or 99
+            if k - 1 not in old_axes or rank < old_axes[k - 1][0]:
+                old_axes[k - 1] = (rank, key)
+        for i, (_, key) in old_axes.items():
+            dims[i] = key
+    values = signal[()]
+    if values.dtype.kind == "S" or values.dtype.kind == "O":
+        values = decode(values)
+    data_vars = {sig: xr.Variable(dims, values, _read_attrs(signal, None, []))}
     coords: dict[str, xr.Variable] = {}
     for key in group:
-        obj = group[key]
+        obj = _safe_get(group, key)
         if key == sig or not isinstance(obj, h5py.Dataset):
+            continue
+        try:
+            check_links(group, key, path)
+        except FileFormatError:
             continue
         idx_name = f"{key}_indices"
         if idx_name in group.attrs:
             idx = [int(i) for i in np.atleast_1d(group.attrs[idx_name])]
+            if not all(0 <= i < len(dims) for i in idx):
+                continue
             cdims = [dims[i] for i in idx]
         elif key in dims:
             cdims = [key]
+        elif obj.shape == shape and shape:
+            vals = obj[()]
+            data_vars[key] = xr.Variable(dims, decode(vals) if vals.dtype.kind in "SO" else vals,
+                                         _read_attrs(obj, None, []))
+            continue
         else:
             continue
         vals = obj[()]
@@ -537,11 +610,32 @@ def read_nexus(path: str | os.PathLike) -> xr.Dataset:
         if _PREFIX + "order" in group.attrs:
             ds = _read_spinscope_group(group)
         else:
-            ds = _read_generic_group(group)
+            ds = _read_first_readable(entry, group, p)
         meta = _read_metadata(entry)
     ds.encoding["source"] = str(p)
     ds.encoding["nexus_metadata"] = meta
     return ds
+
+
+def _read_first_readable(entry, first, p: Path) -> xr.Dataset:
+    """The default NXdata group of another program's file, else the first one that can be read."""
+    import h5py
+
+    groups = [first] + [
+        g for k in entry if isinstance(g := _safe_get(entry, k), h5py.Group)
+        and g.name != first.name and _attr_str(g, "NX_class") == "NXdata"
+    ]
+    error: FileFormatError | None = None
+    for g in groups:
+        try:
+            ds = _read_generic_group(g, p)
+        except FileFormatError as exc:
+            error = error or exc
+            continue
+        ds.attrs["nxdata"] = g.name
+        return ds
+    assert error is not None
+    raise error
 
 
 def _read_metadata(entry) -> dict:

@@ -161,10 +161,18 @@ def read_nxstxm(
     Returns
     -------
     xarray.Dataset
-        ``counts`` with dims among (energy, z, line, y, x) in SI (positions in m, energy in eV),
-        ``ring_current`` [A] when the entry has a ``control`` monitor, ``energy_readback`` [eV]
-        when it has an ``energy`` monitor, ``count_time`` [s]; attributes ``scan_type``, ``title``,
+        Every field the file holds on the scan grid: ``counts`` with dims among
+        (delay, energy, helicity, z, line, y, x) in SI (positions in m, energy in eV), the other
+        detectors, ``ring_current`` [A] from the ``control`` monitor, ``energy_readback`` [eV] from
+        the ``energy`` monitor, further monitors as ``monitor_<name>``, ``count_time`` [s], the
+        measured beam positions ``x_position``/``y_position`` [m] (from
+        ``instrument/sample_x/data`` ... where they follow the scan grid, else a note in
+        ``attrs["positions"]``; or spinscope's own variables); attributes ``scan_type``, ``title``,
         ``start_time``, ``end_time``, ``entry``, ``detector``, ``source_file``, ``source_format``.
+        Files written by :func:`spinscope.io.nxstxm_writer.write_nxstxm` also
+        get back their attributes (``excitation_frequency``, ``dead_bunches``, ...), ``config``
+        (JSON), ``seed`` and extra variables (``bunches`` behind each count, used by the APD pile-up
+        inversion of :func:`spinscope.analysis.xmcd.xmcd_images`).
 
     Raises
     ------
@@ -269,24 +277,6 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
                 dims, np.asarray(g[s][()]), {"units": "counts", "long_name": f"detector counts ({other})"}
             )
 
-    control = ent.get("control")
-    if control is not None and _nx_class(control) == "NXmonitor" and "data" in control:
-        rc = np.asarray(control["data"][()], dtype=float)
-        u = (_units(control["data"]) or "mA").strip()
-        factor = _CURRENT.get(u.lower())
-        if rc.shape == shape and factor is not None:
-            data_vars["ring_current"] = xr.Variable(
-                dims, rc * factor, {"units": "A", "long_name": "storage-ring current"}
-            )
-    emon = ent.get("energy")
-    if emon is not None and _nx_class(emon) == "NXmonitor" and "data" in emon:
-        ev = np.asarray(emon["data"][()])
-        if ev.shape == shape:
-            data_vars["energy_readback"] = xr.Variable(
-                dims,
-                _energy(ev, _units(emon["data"]), where),
-                {"units": "eV", "long_name": "photon energy read back"},
-            )
     if "count_time" in group:
         ct = np.asarray(group["count_time"][()], dtype=float)
         factor = _TIME.get((_units(group["count_time"]) or "s").lower(), 1.0)
@@ -315,12 +305,148 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
     if src is not None:
         attrs["facility"] = str(decode(src[()]))
 
+    data_vars.update(_monitors(ent, dims, shape, where))
+    positions, note = _positions(ent, dims, shape, raw, coords)
+    data_vars.update(positions)
+    if note:
+        attrs["positions"] = note
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    _spinscope_extras(ent, ds, p)
     order = [d for d in STACK_DIMS if d in dims] + [d for d in dims if d not in STACK_DIMS]
-    ds = ds.transpose(*order)
+    ds = ds.transpose(*order, ...)
     if all(d in STACK_DIMS for d in dims):
         validate_stack(ds)
     return ds
+
+
+def _monitors(ent, dims: list[str], shape: tuple, where: str) -> dict[str, xr.Variable]:
+    """NXmonitor groups of the entry on the grid of the counts (``control`` -> ``ring_current``)."""
+    out: dict[str, xr.Variable] = {}
+    for name in sorted(ent):
+        mon = ent.get(name)
+        if mon is None or _nx_class(mon) != "NXmonitor" or "data" not in mon:
+            continue
+        values = np.asarray(mon["data"][()])
+        if values.shape != shape or values.dtype.kind not in "iuf":
+            continue
+        units = _units(mon["data"])
+        if name == "control":
+            factor = _CURRENT.get((units or "mA").strip().lower())
+            if factor is not None:
+                out["ring_current"] = xr.Variable(
+                    dims, values.astype(float) * factor, {"units": "A", "long_name": "storage-ring current"}
+                )
+                continue
+        if name == "energy":
+            out["energy_readback"] = xr.Variable(
+                dims, _energy(values, units, where), {"units": "eV", "long_name": "photon energy read back"}
+            )
+            continue
+        out[f"monitor_{name}"] = xr.Variable(
+            dims, values, {"units": (units or "").strip(), "long_name": f"monitor {name}"}
+        )
+    return out
+
+
+def _positions(ent, dims: list[str], shape: tuple, raw: dict, coords: dict) -> tuple[dict, str | None]:
+    """Measured beam positions per point (``instrument/sample_x/data``, ...) as ``x_position`` etc.
+
+    NXstxm files store one interferometer reading per scan point. Units are the field's own; a
+    field without units (PolLux writes ``" "``) takes the units of the scan axis of the same name
+    when its values lie on that axis. The readings are put on the grid of the counts in scan order
+    (C order) only where that order is evident: after removing their mean offset, every reading
+    lies within 3 pixel steps of its nominal position. Otherwise (PolLux images record the
+    fly-back and do not follow the grid) they are left out and a note says so.
+
+    Returns
+    -------
+    (dict, str or None)
+        The variables, and the note (``None`` when nothing was left out).
+    """
+    out: dict[str, xr.Variable] = {}
+    inst = ent.get("instrument")
+    if inst is None:
+        return out, None
+    size = int(np.prod(shape))
+    left_out = []
+    for axis, dim in (("sample_x", "x"), ("sample_y", "y")):
+        g = inst.get(axis)
+        if g is None or "data" not in g or g["data"].shape != (size,) or g["data"].dtype.kind not in "iuf":
+            continue
+        vals = np.asarray(g["data"][()], dtype=float)
+        units = _units(g["data"])
+        factor = length_factor(units)
+        if factor is None and not (units or "").strip() and axis in raw:
+            ax, ax_units = raw[axis]
+            ax = np.asarray(ax, dtype=float)
+            f_ax = length_factor(ax_units)
+            if f_ax is not None and ax.size and np.all(np.isfinite(vals)):
+                span = max(float(np.ptp(ax)), float(np.ptp(vals)), 0.01 * abs(float(np.median(ax))))
+                if abs(float(np.median(vals)) - float(np.median(ax))) <= span:
+                    factor = f_ax
+                    units = f"{ax_units} (from the {axis} axis)"
+        if factor is None or dim not in coords:
+            continue
+        pos = vals.reshape(shape) * factor
+        nominal = np.broadcast_to(
+            xr.Variable(coords[dim].dims, coords[dim].values).set_dims(dict(zip(dims, shape, strict=True)))
+            .transpose(*dims).values, shape)
+        dev = pos - nominal
+        nom = np.unique(np.asarray(coords[dim].values, dtype=float))
+        steps = np.diff(nom)
+        if steps.size:
+            step = float(np.median(steps))
+            if np.abs(dev - np.median(dev)).max() > 3 * step:
+                left_out.append(f"{axis}/data")
+                continue
+        out[f"{dim}_position"] = xr.Variable(
+            dims, pos, {"units": "m", "long_name": f"measured {axis} position", "file_units": str(units)},
+        )
+    note = None
+    if left_out:
+        note = (f"instrument {', '.join(left_out)} (interferometer) not in scan order on the grid of the "
+                "counts; left out")
+    return out, note
+
+
+def _spinscope_extras(ent, ds: xr.Dataset, p: Path) -> None:
+    """Restore what spinscope's writer keeps in ``entry/spinscope``: attributes, config, seed, variables.
+
+    The variables (``bunches`` behind each count, the true beam positions, ...) are needed by the
+    analysis (the APD pile-up inversion uses ``bunches``); attributes already set from the NeXus
+    fields win.
+    """
+    import json
+
+    import h5py
+
+    col = ent.get("spinscope")
+    if not isinstance(col, h5py.Group) or "attributes" not in col:
+        return
+    try:
+        attrs = json.loads(str(decode(col["attributes"][()])))
+    except ValueError:
+        raise FileFormatError(f"{p}: {col.name}/attributes is not JSON", path=str(p)) from None
+    for k, v in attrs.items():
+        ds.attrs.setdefault(k, v)
+    if "config" in col:
+        ds.attrs["config"] = str(decode(col["config"][()]))
+    if "seed" in col:
+        ds.attrs["seed"] = int(np.asarray(col["seed"][()]).reshape(-1)[0])
+    extra = col.get("variables")
+    if not isinstance(extra, h5py.Group):
+        return
+    for name, d in extra.items():
+        if not isinstance(d, h5py.Dataset):
+            continue
+        vdims = tuple(json.loads(str(decode(d.attrs.get("dims", "[]")))))
+        values = np.asarray(d[()])
+        if values.ndim != len(vdims) or any(
+            dd not in ds.dims or ds.sizes[dd] != n for dd, n in zip(vdims, values.shape, strict=True)
+        ):
+            continue
+        units = str(decode(d.attrs.get("units", "")))
+        ds[name] = xr.Variable(vdims, values, {"units": units})
 
 
 def _coord(name: str, dim: str, cdims: tuple, vals, units, where: str) -> xr.Variable:

@@ -19,8 +19,8 @@ time-resolved XMCD measurement; the same layout as the PolLux files read by
       spinscope (NXcollection)  attributes (JSON), config (JSON), seed, and the extra variables
                               (bunches, true beam positions, ...) as datasets with units
 
-:func:`read_stxm_nexus` reads it back as the measured-stack contract, with the extra variables and
-attributes restored (``read_nxstxm`` alone gives the counts, monitors and axes).
+:func:`spinscope.io.nxstxm.read_nxstxm` (engine ``nxstxm`` of :func:`spinscope.io.open_dataset`) reads
+it back as the measured-stack contract, with the extra variables and attributes restored.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -180,10 +179,11 @@ def write_nxstxm(path: str | os.PathLike, ds: xr.Dataset, *, config: dict | None
 
 
 def read_stxm_nexus(path: str | os.PathLike) -> xr.Dataset:
-    """Read an NXstxm file with :func:`~spinscope.io.nxstxm.read_nxstxm`, plus spinscope's extras.
+    """Read an NXstxm file: the same as :func:`spinscope.io.nxstxm.read_nxstxm` (kept for old scripts).
 
-    Works on any NXstxm file (PolLux, ...); files written by :func:`write_nxstxm` get back their
-    attributes, ``seed``, configuration (``attrs['config']``, JSON) and extra variables.
+    :func:`~spinscope.io.nxstxm.read_nxstxm` (and :func:`spinscope.io.open_dataset`) return every
+    field of a file written by :func:`write_nxstxm`: attributes, ``seed``, ``config`` (JSON) and the
+    extra variables (``bunches``, true beam positions, ...).
 
     Parameters
     ----------
@@ -195,30 +195,6 @@ def read_stxm_nexus(path: str | os.PathLike) -> xr.Dataset:
     xarray.Dataset
         The measured stack.
     """
-    import h5py
-
-    from spinscope.io._hdf5 import decode, open_hdf5, wrap_errors
     from spinscope.io.nxstxm import read_nxstxm
 
-    p = Path(path)
-    ds = read_nxstxm(p)
-    with open_hdf5(p) as f, wrap_errors(p):
-        col = f.get(f"{ds.attrs.get('entry', 'entry1')}/spinscope")
-        if col is None:
-            return ds
-        attrs: dict[str, Any] = json.loads(str(decode(col["attributes"][()])))
-        for k, v in attrs.items():
-            if k not in ds.attrs:
-                ds.attrs[k] = v
-        ds.attrs["config"] = str(decode(col["config"][()]))
-        if "seed" in col:
-            ds.attrs["seed"] = int(col["seed"][()])
-        extra = col.get("variables")
-        if isinstance(extra, h5py.Group):
-            for name, d in extra.items():
-                dims = tuple(json.loads(str(decode(d.attrs.get("dims", "[]")))))
-                if any(dd not in ds.dims for dd in dims):
-                    continue
-                units = str(decode(d.attrs.get("units", "")))
-                ds[name] = xr.Variable(dims, np.asarray(d[()]), {"units": units})
-    return ds
+    return read_nxstxm(path)

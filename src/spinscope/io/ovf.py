@@ -6,26 +6,35 @@ Formats (OOMMF manual, "OVF file format"):
   preceded by the check value 1234567.0 (``Binary 4``) or 123456789012345.0 (``Binary 8``).
 - OVF 1.0 (``# OOMMF: rectangular mesh v1.0``): always 3 components; binary data big-endian with
   the same check values; values are multiplied by ``valuemultiplier``.
+- OVF 0.99 (``# OOMMF: rectangular mesh v0.99``, the manual's "OVF 0.0"): read as OVF 1.0; binary
+  data in either byte order (told by the check value). ``meshunit: unknown`` (written by some codes)
+  gives a warning and coordinates taken as m.
+- Any file name: ``.ovf``, ``.omf`` (magnetisation), ``.ohf`` (field), ``.oef`` (energy density) are
+  the same format.
 - ``Text`` data: whitespace separated numbers, one node per line (``#`` comments allowed).
 
 Nodes are stored x fastest, then y, then z. The returned :class:`xarray.DataArray` has dims
 ``(z, y, x, component)`` (``z`` dropped when there is a single layer unless ``squeeze=False``),
-coordinates ``x = xbase + i * xstepsize`` etc. [m, with ``units``] and ``attrs`` holding the
+coordinates ``x = xbase + i * xstepsize`` etc. [m, with ``units``] (``xmin + (i + 1/2) * xstepsize``
+when the header has no ``xbase``; a zero step size gives a warning) and ``attrs`` holding the
 header (``title``, ``valueunits``, ``valuelabels``, ``time`` from ``# Desc: Total simulation time``
 or ``# Desc: Time (s)``, ``desc`` lines, ``ovf_version``, ``format``).
 
-This module depends only on numpy and xarray and the package's error classes.
+This module depends only on numpy and xarray, the package's error classes and the length units
+of ``io._hdf5``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from spinscope.errors import FileFormatError
+from spinscope.io._hdf5 import length_factor
 
 __all__ = ["read_ovf", "read_ovf_folder", "write_ovf"]
 
@@ -49,17 +58,20 @@ def _parse_header(fh, path) -> tuple[dict, str]:
     if not first:
         raise FileFormatError(f"{path}: empty file, expected an OVF header", path=str(path))
     head = first.decode("latin-1").strip().lower()
-    if head == "# oommf ovf 2.0":
-        version = 2
-    elif head.replace(" ", "") in ("#oommf:rectangularmeshv1.0", "#oommf:rectangularmeshv1.0"):
-        version = 1
-    elif head.startswith("# oommf") and "1.0" in head:
-        version = 1
+    compact = head.replace(" ", "")
+    label: float = 1
+    if compact == "#oommfovf2.0":
+        label = 2
+    elif compact == "#oommf:rectangularmeshv1.0" or (head.startswith("# oommf") and "1.0" in head):
+        label = 1
+    elif compact == "#oommf:rectangularmeshv0.99":
+        # "OVF 0.0" of the OOMMF manual: the OVF 1.0 header and data (binary byte order by check value)
+        label = 0.99
     else:
         raise FileFormatError(
-            f"{path}: not an OVF file (first line {first[:60]!r}; expected '# OOMMF OVF 2.0' or "
-            "'# OOMMF: rectangular mesh v1.0')", path=str(path))
-    hdr: dict = {"ovf_version": version, "desc": []}
+            f"{path}: not an OVF file (first line {first[:60]!r}; expected '# OOMMF OVF 2.0', "
+            "'# OOMMF: rectangular mesh v1.0' or 'v0.99')", path=str(path))
+    hdr: dict = {"ovf_version": label, "desc": []}
     while True:
         raw = fh.readline()
         if not raw:
@@ -133,7 +145,7 @@ def read_ovf(path, *, squeeze: bool = True):
         raise FileFormatError(f"{p}: cannot read ({exc.strerror})", path=str(p)) from None
     with fh:
         hdr, fmt = _parse_header(fh, p)
-        version = hdr["ovf_version"]
+        version = 2 if hdr["ovf_version"] == 2 else 1
         try:
             n = [int(hdr[k]) for k in ("xnodes", "ynodes", "znodes")]
         except (KeyError, ValueError):
@@ -170,6 +182,10 @@ def read_ovf(path, *, squeeze: bool = True):
                     path=str(p))
             arr = np.frombuffer(raw, dtype=dt)
             check = _CHECK4 if size == 4 else _CHECK8
+            if arr[0] != check and hdr["ovf_version"] == 0.99:
+                swapped = np.frombuffer(raw, dtype=dt.newbyteorder())
+                if swapped[0] == check:  # OVF 0.99 binary may be in the writer's byte order
+                    arr, dt = swapped, dt.newbyteorder()
             if arr[0] != check:
                 other = np.frombuffer(raw[:size], dtype=dt.newbyteorder())[0]
                 hint = " (byte order swapped: wrong OVF version header?)" if other == check else ""
@@ -205,10 +221,13 @@ def read_ovf(path, *, squeeze: bool = True):
         if mult != 1.0:
             values = values * mult
     data = values.reshape(n[2], n[1], n[0], ncomp)
-    step = [_header_number(hdr, f"{a}stepsize", 1.0, p) for a in "xyz"]
-    base = [_header_number(hdr, f"{a}base", step[i] / 2, p) for i, a in enumerate("xyz")]
+    step, base = _mesh(hdr, n, p)
     unit = hdr.get("meshunit", "m")
-    scale = {"m": 1.0, "nm": 1e-9, "um": 1e-6, "mm": 1e-3}.get(unit.lower(), 1.0)
+    scale = length_factor(unit)
+    if scale is None:
+        warnings.warn(f"{p}: meshunit {unit!r} is not a length unit; coordinates taken as m",
+                      UserWarning, stacklevel=2)
+        scale = 1.0
     coords = {
         a: (a, (base[i] + np.arange(n[i]) * step[i]) * scale, {"units": "m"})
         for i, a in enumerate("xyz")
@@ -230,7 +249,7 @@ def read_ovf(path, *, squeeze: bool = True):
         "units": unit,
         "valuelabels": " ".join(labels),
         "desc": "\n".join(hdr["desc"]),
-        "ovf_version": version,
+        "ovf_version": hdr["ovf_version"],
         "format": fmt_name,
         "cell_size": step,
         "source": str(p),
@@ -251,6 +270,36 @@ def read_ovf(path, *, squeeze: bool = True):
         if ncomp == 1:
             da = da.isel(component=0, drop=True)
     return da
+
+
+def _mesh(hdr: dict, n: list[int], path) -> tuple[list[float], list[float]]:
+    """Cell sizes and first-node positions along x, y, z, in mesh units.
+
+    The first node lies at ``xbase``; a header without ``xbase`` (allowed by OVF 2.0) puts it at
+    ``xmin + xstepsize / 2``, the centre of the first cell (``step / 2`` when ``xmin`` is absent too).
+    A zero step size (MuMax3 writes one for some outputs) is replaced by ``(xmax - xmin) / xnodes``
+    when the header gives a non-empty range, with a warning either way.
+    """
+    step = [_header_number(hdr, f"{a}stepsize", 1.0, path) for a in "xyz"]
+    for i, a in enumerate("xyz"):
+        if step[i] != 0:
+            continue
+        lo = _header_number(hdr, f"{a}min", 0.0, path)
+        hi = _header_number(hdr, f"{a}max", 0.0, path)
+        if hi > lo:
+            step[i] = (hi - lo) / n[i]
+            warnings.warn(f"{path}: OVF header {a}stepsize is 0; using ({a}max - {a}min) / {a}nodes = "
+                          f"{step[i]:g}", UserWarning, stacklevel=3)
+        else:
+            warnings.warn(f"{path}: OVF header {a}stepsize is 0 and gives no {a} range: the {a} "
+                          "coordinates are all equal (cell size unknown)", UserWarning, stacklevel=3)
+    base = []
+    for i, a in enumerate("xyz"):
+        if f"{a}base" in hdr:
+            base.append(_header_number(hdr, f"{a}base", 0.0, path))
+        else:
+            base.append(_header_number(hdr, f"{a}min", 0.0, path) + step[i] / 2)
+    return step, base
 
 
 def _header_number(hdr: dict, key: str, default: float, path) -> float:

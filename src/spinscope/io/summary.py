@@ -79,7 +79,8 @@ def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``kind`` ("nxstxm", "hdr_xim", "spinscope", "nexus", "ovf"), ``file``, and the keys of
+        ``kind`` (the engine that reads it: "nxstxm", "hdr_xim", "spinscope", "nexus", "ovf",
+        "tiff", "sif", "spe", "hdf5"; see :func:`spinscope.io.list_engines`), ``file``, and the keys of
         :func:`summarize_dataset`; spinscope files add ``provenance`` (program, version, seed,
         start_time, has_config).
 
@@ -88,11 +89,11 @@ def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
     FileFormatError
         If the file is missing, unreadable or of no supported kind.
     """
-    from spinscope.io import detect_kind, open_dataset
+    from spinscope.io.registry import guess_engine, open_dataset
 
     p = Path(path)
-    kind = detect_kind(p)
-    data = open_dataset(p)
+    kind = guess_engine(p)
+    data = open_dataset(p, engine=kind)
     out: dict[str, Any] = {"kind": kind, "file": str(p)}
     out.update(summarize_dataset(data))
     meta = data.encoding.get("nexus_metadata") if hasattr(data, "encoding") else None

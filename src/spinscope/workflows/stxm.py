@@ -276,14 +276,10 @@ def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = F
 # analysis
 # --------------------------------------------------------------------------------------------------
 def _read_any(path: Path) -> xr.Dataset:
-    from spinscope.io import detect_kind, open_dataset
+    from spinscope.io import open_dataset
 
-    if detect_kind(path) == "nxstxm":
-        from spinscope.io.nxstxm_writer import read_stxm_nexus
-
-        return read_stxm_nexus(path)
     ds = open_dataset(path)
-    if not isinstance(ds, xr.Dataset) or "counts" not in ds.data_vars:
+    if "counts" not in ds.data_vars:
         raise ConfigError(f"{path}: not a measured STXM stack (no 'counts')", path=str(path))
     return ds
 
