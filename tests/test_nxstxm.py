@@ -217,3 +217,11 @@ def test_third_party_autogen_nxstxm():
     assert guess_engine(f) == "nxstxm"
     ds = open_dataset(f)
     assert "counts" in ds and "ring_current" in ds and ds.attrs["source_format"] == "NXstxm"
+
+
+def test_positions_without_units_are_refused_not_taken_as_metres(tmp_path):
+    p = _write_synthetic(tmp_path / "nounits.hdf5", detectors=("counter0",))
+    with h5py.File(p, "a") as f:
+        del f["entry1/counter0/sample_x"].attrs["units"]
+    with pytest.raises(FileFormatError, match="sample_x: no units attribute; expected a length unit"):
+        read_nxstxm(p)

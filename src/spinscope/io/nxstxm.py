@@ -33,7 +33,7 @@ import xarray as xr
 
 from spinscope.datamodel import STACK_DIMS, validate_stack
 from spinscope.errors import FileFormatError
-from spinscope.io._hdf5 import decode, length_factor, open_hdf5, wrap_errors
+from spinscope.io._hdf5 import check_links, decode, length_factor, open_hdf5, wrap_errors
 
 __all__ = ["AXIS_DIMS", "is_nxstxm", "list_nxstxm", "read_nxstxm"]
 
@@ -128,6 +128,9 @@ def _indices(group, name: str) -> list[int] | None:
 
 def _length(values: np.ndarray, units: str | None, where: str) -> tuple[np.ndarray, str]:
     f = length_factor(units)
+    if f is None and not (units or "").strip():
+        # never silently metres: STXMs write um, other NeXus writers mm
+        raise FileFormatError(f"{where}: no units attribute; expected a length unit (um, mm, nm, m)")
     if f is None:
         raise FileFormatError(f"{where}: expected a length unit, got {units!r}")
     return np.asarray(values, dtype=float) * f, "m"
@@ -208,6 +211,7 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
     sig_name = str(decode(group.attrs.get("signal", "data")))
     if sig_name not in group:
         raise FileFormatError(f"{where}: signal {sig_name!r} not found", path=str(p))
+    check_links(group, sig_name, p)
     counts = np.asarray(group[sig_name][()])
     shape = counts.shape
     axes = _str_list(group.attrs["axes"]) if "axes" in group.attrs else []
