@@ -112,3 +112,46 @@ def test_bad_plan():
     with pytest.raises(ConfigError, match="exposure"):
         DelayScan(delays=(0.0, 1e-12), exposure=0.0, repetition_rate=1e3, photons_per_pulse=1.0)
     assert cross_correlation_fwhm(30e-15, 40e-15) == pytest.approx(50e-15)
+
+
+def test_collaborators_are_typed_by_protocols(tmp_path):
+    """The camera and the texture dynamics satisfy the acquisition protocols, and the plan drives a test
+    double that has only the protocol's members (acquisition never needs a concrete instrument)."""
+    from types import SimpleNamespace
+
+    from spinscope.acquisition.delay_scan import DelayScan, run_delay_scan
+    from spinscope.acquisition.protocols import FrameCamera, FrameDetector, TextureEvolution
+    from spinscope.io import read_nexus
+    from spinscope.workflows.xrms_simulate import build_xrms, load_xrms_config
+
+    parts = build_xrms(load_xrms_config(TINY))
+    assert isinstance(parts["camera"], FrameCamera)
+    assert isinstance(parts["camera"].detector, FrameDetector)
+    assert isinstance(parts["dynamics"], TextureEvolution)
+
+    class Flat:
+        """Uniform expected photons: the incident ones spread evenly over the detector's pixels."""
+
+        def projection(self, t, *, tilt=0.0, quench_scale=1.0):
+            return np.zeros((1, 2, 2))
+
+        def expected(self, state, *, photons):
+            return np.full(det.shape, photons / det.shape[0] / det.shape[1])
+
+    cam_parts = parts["camera"]
+    det = cam_parts.detector
+    camera = Flat()
+    for name in ("n", "cell", "illumination_profile", "illumination_size", "polarisation"):
+        setattr(camera, name, getattr(cam_parts, name))
+    camera.optics = SimpleNamespace(tilt=0.0, energy=cam_parts.optics.energy, transmission=0.5)
+    camera.detector = SimpleNamespace(
+        **{k: getattr(det, k) for k in ("adc_bits", "distance", "pixel_size", "center", "dark_level", "gain",
+                                        "full_well", "read_noise", "beam_stop_radius", "adc_max")},
+        shape=det.shape, qe=det.qe, electrons_per_photon=det.electrons_per_photon,
+        record=lambda lam, **kw: det.record(lam, **kw))
+    assert isinstance(camera, FrameCamera) and isinstance(camera, TextureEvolution)
+    scan = DelayScan(delays=(0.0, 1e-12), exposure=1e-3, repetition_rate=1e3, photons_per_pulse=1e3)
+    run_delay_scan(camera, camera, scan, output=tmp_path / "flat.nxs")
+    ds = read_nexus(tmp_path / "flat.nxs")
+    assert ds["frames"].shape == (2, *det.shape)
+    assert ds.attrs["transmission"] == 0.5

@@ -1,4 +1,8 @@
-"""The STXM instrument model: XMCD signs, tilt, timing, scan, drift, detection, bad input (issue 5)."""
+"""The STXM instrument model: XMCD signs, tilt, timing, scan, drift, detection, bad input (issue 5).
+
+The instrument (:class:`~spinscope.instruments.STXM`, the exposure model) is driven by the raster scan
+plan :func:`~spinscope.acquisition.stxm_scan.run_stxm_scan`, as a user runs it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ import warnings
 import numpy as np
 import pytest
 
+from spinscope.acquisition.stxm_scan import ScanPattern, run_stxm_scan
 from spinscope.config import LayerConfig
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import ConfigError
-from spinscope.instruments.stxm import STXM, ScanPattern, smear_movie, transmission
+from spinscope.instruments.stxm import STXM, smear_movie, transmission
 from spinscope.optics.zone_plate import ZonePlate
 from spinscope.sources.storage_ring import Beamline, ring_preset
 
@@ -39,13 +44,13 @@ def test_helicity_parallel_to_m_transmits_less_at_l3(element, energy):
     scan = ScanPattern(15e-9, 8, 8, 1e-3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        ds = st.measure(_uniform([0, 0, 1]), scan, rng=1)
+        ds = run_stxm_scan(st, _uniform([0, 0, 1]), scan, rng=1)
     c = ds["counts"].sum(("y", "x"))
     assert c.sel(helicity=1) < c.sel(helicity=-1)
     # and the contrast reverses with m
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        ds2 = st.measure(_uniform([0, 0, -1]), scan, rng=1)
+        ds2 = run_stxm_scan(st, _uniform([0, 0, -1]), scan, rng=1)
     c2 = ds2["counts"].sum(("y", "x"))
     assert c2.sel(helicity=1) > c2.sel(helicity=-1)
 
@@ -115,8 +120,8 @@ def test_same_seed_same_bytes_and_counts_are_poisson_like():
     scan = ScanPattern(15e-9, 16, 16, 1e-3, jitter_rms=2e-9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        a = st.measure(_uniform([0, 0, 1]), scan, rng=11)
-        b = st.measure(_uniform([0, 0, 1]), scan, rng=11)
+        a = run_stxm_scan(st, _uniform([0, 0, 1]), scan, rng=11)
+        b = run_stxm_scan(st, _uniform([0, 0, 1]), scan, rng=11)
     assert a["counts"].values.tobytes() == b["counts"].values.tobytes()
     assert a["x_position"].values.tobytes() == b["x_position"].values.tobytes()
     c = a["counts"].sel(helicity=1).values.astype(float)
@@ -142,8 +147,8 @@ def test_repeated_scan_drift_is_recovered_by_registration():
     del base
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        first = st.measure(m, scan, helicities=(1,), rng=1)
-        second = st.measure(m, scan, helicities=(1,), start_time=gap, rng=2)
+        first = run_stxm_scan(st, m, scan, helicities=(1,), rng=1)
+        second = run_stxm_scan(st, m, scan, helicities=(1,), start_time=gap, rng=2)
     got = register_shift(first["counts"].isel(helicity=0).values, second["counts"].isel(helicity=0).values)
     assert abs(got[0] - shift[0]) < 0.1
     assert abs(got[1] - shift[1]) < 0.1
@@ -167,7 +172,7 @@ def test_even_odd_detects_1e4_signal_with_planned_snr():
     scan = ScanPattern(15e-9, 32, 32, 40.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        ds = st.measure(pumped, scan, reference=ref, helicities=(1,), intensity_drift=1e-3, rng=5)
+        ds = run_stxm_scan(st, pumped, scan, reference=ref, helicities=(1,), intensity_drift=1e-3, rng=5)
     s = even_odd_relative_signal(ds).values.ravel()
     t_ref = float(st.transmission_movie(ref, 1).mean())
     t_pump = float(st.transmission_movie(pumped, 1).mean())
@@ -185,11 +190,11 @@ def test_bad_input_errors_say_what_to_change():
         ScanPattern(0.5e-9, 4, 4, 1e-3)
     st = _stxm()
     with pytest.raises(ConfigError, match="revolution"):
-        st.measure(_uniform([0, 0, 1]), ScanPattern(15e-9, 4, 4, 1e-7))
+        run_stxm_scan(st, _uniform([0, 0, 1]), ScanPattern(15e-9, 4, 4, 1e-7))
     with pytest.raises(ConfigError, match="no magnetic contrast.*Fe L3"):
-        _stxm(energy=600.0).measure(_uniform([0, 0, 1]), ScanPattern(15e-9, 4, 4, 1e-3))
+        run_stxm_scan(_stxm(energy=600.0), _uniform([0, 0, 1]), ScanPattern(15e-9, 4, 4, 1e-3))
     with pytest.warns(UserWarning, match="undersampled"):
-        st.measure(_uniform([0, 0, 1]), ScanPattern(25e-9, 4, 4, 1e-3), rng=0)
+        run_stxm_scan(st, _uniform([0, 0, 1]), ScanPattern(25e-9, 4, 4, 1e-3), rng=0)
 
 
 def test_movie_must_cover_one_period():
@@ -202,4 +207,4 @@ def test_movie_must_cover_one_period():
     m[..., 2] = 1
     movie = magnetisation_field(m, x=x, y=x, time=np.arange(5) * 1e-12)
     with pytest.raises(ConfigError, match="one excitation period"):
-        st.measure(movie, ScanPattern(15e-9, 4, 4, 1e-3), timing=sch)
+        run_stxm_scan(st, movie, ScanPattern(15e-9, 4, 4, 1e-3), timing=sch)

@@ -75,6 +75,7 @@ def test_bunch_length_reduces_precession_amplitude_end_to_end(tmp_path):
 
 def test_subdegree_cone_angle_recovered_from_static_contrast(tmp_path):
     """A 0.8 deg precession cone comes back within 4 % from dynamic / static log-ratio contrast."""
+    from spinscope.acquisition.stxm_scan import run_stxm_scan
     from spinscope.analysis import xmcd
     from spinscope.datamodel import magnetisation_field
     from spinscope.workflows.stxm import build_experiment, load_stxm_config
@@ -88,7 +89,7 @@ def test_subdegree_cone_angle_recovered_from_static_contrast(tmp_path):
     x = np.arange(16) * 20e-9
     m = np.zeros((16, 16, 3))
     m[..., 2] = 1.0
-    static = parts["stxm"].measure(magnetisation_field(m, x=x, y=x), parts["scan"], rng=3)
+    static = run_stxm_scan(parts["stxm"], magnetisation_field(m, x=x, y=x), parts["scan"], rng=3)
     static_lr = float(xmcd.xmcd_images(static, register=False)["ln_ratio"].mean())
     assert static_lr < 0  # helicity +1 along m absorbs more: lower transmission
     z, _ = _mean_z(dyn)

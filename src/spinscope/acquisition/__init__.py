@@ -1,4 +1,10 @@
-"""Pump-probe timing, scan plans, normalisation schemes and drift; produces datasets."""
+"""Pump-probe timing, scan plans, normalisation schemes and drift; produces datasets.
+
+The scan plans drive instruments through the protocols of :mod:`spinscope.acquisition.protocols`
+(never a concrete instrument): :func:`~spinscope.acquisition.stxm_scan.run_stxm_scan` (raster scans of a
+STXM) and :func:`~spinscope.acquisition.delay_scan.run_delay_scan` (pump-probe delay scans of a
+scattering camera).
+"""
 
 from spinscope.acquisition.normalisation import (
     even_odd_signal,
@@ -19,8 +25,10 @@ from spinscope.acquisition.stroboscopic import (
     sort_into_channels,
     stxm_timing,
 )
+from spinscope.acquisition.stxm_scan import ScanPattern, run_stxm_scan
 
 __all__ = [
+    "ScanPattern",
     "StroboscopicScheme",
     "channel_of_bucket",
     "channels_from_time_tags",
@@ -30,6 +38,7 @@ __all__ = [
     "parse_ratio",
     "pump_mask",
     "relative_signal",
+    "run_stxm_scan",
     "simulate_turn_counts",
     "smear",
     "smear_periodic",

@@ -21,7 +21,8 @@ Fluctuations
     pump-off frames already normalise the drift in the analysis).
 
 Detector and randomness
-    Expected photons per pixel from the camera (:class:`spinscope.instruments.ScatteringCamera`), then
+    Expected photons per pixel from the camera (:class:`spinscope.instruments.ScatteringCamera`, typed
+    as :class:`spinscope.acquisition.protocols.FrameCamera`: acquisition never imports an instrument), then
     :meth:`spinscope.detectors.AreaDetector.record` (Poisson photons, QE, electrons, read noise, full well,
     ADC). Delay ``i`` draws from its own stream ``SeedSequence(seed).spawn(n)[i]``: the same seed gives the
     same bytes, whatever the interruptions.
@@ -55,6 +56,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from spinscope.acquisition.protocols import FrameCamera, TextureEvolution
 from spinscope.atomic import atomic_path
 from spinscope.errors import ConfigError, OutputExistsError
 
@@ -161,8 +163,8 @@ def _partial_dir(output: Path) -> Path:
     return output.with_name(output.name + ".partial")
 
 
-def _one_delay(camera, dynamics, scan: DelayScan, i: int, off_expected: np.ndarray | None,
-               ring_mask: np.ndarray | None = None) -> dict[str, Any]:
+def _one_delay(camera: FrameCamera, dynamics: TextureEvolution, scan: DelayScan, i: int,
+               off_expected: np.ndarray | None, ring_mask: np.ndarray | None = None) -> dict[str, Any]:
     """Frames of delay ``i`` (pump on, pump off) with their own random stream."""
     ss = np.random.SeedSequence(scan.seed).spawn(len(scan.delays))[i]
     rng = np.random.default_rng(ss)
@@ -214,8 +216,8 @@ def _load_checkpoint(path: Path, fingerprint: str) -> dict[str, Any] | None:
 
 
 def run_delay_scan(
-    camera: Any,
-    dynamics: Any,
+    camera: FrameCamera,
+    dynamics: TextureEvolution,
     scan: DelayScan,
     *,
     output: str | Path,
@@ -230,12 +232,19 @@ def run_delay_scan(
 ) -> dict[str, Any]:
     """Acquire a delay scan and write it as a NeXus file (module notes).
 
+    Twelve parameters: the instrument, the sample's evolution and the plan, then keyword-only options
+    of the run (output file, what to embed, resume, callbacks), each with a default, set by name like a
+    configuration; grouping them would only move the same names into another object.
+
     Parameters
     ----------
     camera
-        :class:`spinscope.instruments.ScatteringCamera`.
+        The instrument (:class:`spinscope.instruments.ScatteringCamera` or any
+        :class:`~spinscope.acquisition.protocols.FrameCamera`).
     dynamics
-        :class:`spinscope.evolution.domains.TextureDynamics` on the camera's grid.
+        The magnetisation after the pump on the camera's grid
+        (:class:`spinscope.evolution.domains.TextureDynamics` or any
+        :class:`~spinscope.acquisition.protocols.TextureEvolution`).
     scan
         The plan.
     output
@@ -274,31 +283,69 @@ def run_delay_scan(
     if out.exists() and out.is_dir():
         raise OutputExistsError(f"{out}: is a folder; expected a file name such as scan.nxs", path=str(out))
     partial = _partial_dir(out)
-    fp = scan.fingerprint(config)
     if partial.exists() and not resume:
         shutil.rmtree(partial)
     partial.mkdir(parents=True, exist_ok=True)
     off_expected = None
     if scan.pump_off:
         off_expected = camera.expected(dynamics.projection(None, tilt=camera.optics.tilt), photons=1.0)
+    results, resumed = _acquire(camera, dynamics, scan, partial, fingerprint=scan.fingerprint(config),
+                                resume=resume, off_expected=off_expected, ring_mask=ring_mask,
+                                progress=progress, on_delay=on_delay)
+    dvars = _data_vars(results, scan, ring_mask=ring_mask, injected=injected)
+    a = _camera_attrs(camera, scan)
+    if ring_mask is not None:
+        off_unit = off_expected if off_expected is not None else camera.expected(
+            dynamics.projection(None, tilt=camera.optics.tilt), photons=1.0)
+        a["ring_ideal_pump_off"] = float(off_unit[ring_mask].sum())
+    a.update(attrs or {})
+    delay_coord = ("delay", np.asarray(scan.delays, dtype=float),
+                   {"units": "s", "long_name": "pump-probe delay"})
+    ds = xr.Dataset(dvars, coords={"delay": delay_coord}, attrs=a)
+    write_nexus(out, ds, config=config, seed=int(scan.seed), overwrite=overwrite, definition="NXsas",
+                signal="frames", title="spinscope simulated time-resolved magnetic SAXS delay scan")
+    shutil.rmtree(partial, ignore_errors=True)
+    return {
+        "output": str(out),
+        "n_delays": len(scan.delays),
+        "resumed": resumed,
+        "seed": int(scan.seed),
+        "photons_per_frame": scan.photons_per_frame,
+        "saturated_pixels": int(np.count_nonzero(dvars["saturated"][1])),
+    }
+
+
+def _acquire(camera: FrameCamera, dynamics: TextureEvolution, scan: DelayScan, partial: Path, *,
+             fingerprint: str, resume: bool, off_expected: np.ndarray | None, ring_mask: np.ndarray | None,
+             progress: Callable[[int, int], None] | None,
+             on_delay: Callable[[int], None] | None) -> tuple[list[dict[str, Any]], int]:
+    """The plan's loop over the delays: each from its checkpoint when resuming, else measured and saved.
+
+    Returns the per-delay results in delay order and the number taken from checkpoints. The options
+    are those of :func:`run_delay_scan`, passed on by name.
+    """
     n = len(scan.delays)
     results: list[dict[str, Any]] = []
     resumed = 0
     for i in range(n):
         ck = partial / f"delay_{i:05d}.npz"
-        data = _load_checkpoint(ck, fp) if (resume and ck.is_file()) else None
+        data = _load_checkpoint(ck, fingerprint) if (resume and ck.is_file()) else None
         if data is not None:
             resumed += 1
         else:
             data = _one_delay(camera, dynamics, scan, i, off_expected, ring_mask)
-            _save_checkpoint(ck, data, fp)
+            _save_checkpoint(ck, data, fingerprint)
             if on_delay is not None:
                 on_delay(i)
         results.append(data)
         if progress is not None:
             progress(i + 1, n)
+    return results, resumed
 
-    det = camera.detector
+
+def _data_vars(results: list[dict[str, Any]], scan: DelayScan, *, ring_mask: np.ndarray | None,
+               injected: dict[str, Any] | None) -> dict[str, Any]:
+    """The data variables of the NeXus file: frames, saturation, incident photons, injected traces."""
     k = scan.exposures
     lead = ("delay",) if k == 1 else ("delay", "exposure")
 
@@ -306,8 +353,6 @@ def run_delay_scan(
         a = np.stack([r[name] for r in results])
         return a[:, 0] if k == 1 else a
 
-    delay_coord = ("delay", np.asarray(scan.delays, dtype=float),
-                   {"units": "s", "long_name": "pump-probe delay"})
     dvars: dict[str, Any] = {
         "frames": (lead + ("y", "x"), stack("adu"),
                    {"units": "ADU", "long_name": "detector frames, pump on"}),
@@ -328,11 +373,17 @@ def run_delay_scan(
         dvars["incident_photons_pump_off"] = (lead, stack("photons_off"), {"units": "photons"})
     for name, arr in (injected or {}).items():
         dvars[name] = ("delay", np.asarray(arr, dtype=float), {"units": ""})
+    return dvars
+
+
+def _camera_attrs(camera: FrameCamera, scan: DelayScan) -> dict[str, Any]:
+    """Attributes the analysis reads (detector geometry and response, photon energy) and the plan's."""
+    det = camera.detector
     e = camera.optics.energy
     n_e = det.electrons_per_photon(e)
     sat_adu = min(float(det.adc_max), det.dark_level + det.gain * det.full_well
                   - 5.0 * det.gain * det.read_noise)
-    a: dict[str, Any] = {
+    return {
         "photon_energy_eV": float(e),
         "distance_m": float(det.distance),
         "pixel_size_m": [float(v) for v in det.pixel_size],
@@ -343,7 +394,7 @@ def run_delay_scan(
         "beam_stop_radius_m": float(det.beam_stop_radius),
         "quantum_efficiency": float(det.qe(e)),
         "exposure_s": scan.exposure,
-        "exposures_per_delay": k,
+        "exposures_per_delay": scan.exposures,
         "repetition_rate_Hz": scan.repetition_rate,
         "photons_per_pulse": scan.photons_per_pulse,
         "seed": int(scan.seed),
@@ -353,23 +404,6 @@ def run_delay_scan(
         "illumination_size_m": float(camera.illumination_size),
         "polarisation": str(camera.polarisation),
         "transmission": camera.optics.transmission,
-    }
-    if ring_mask is not None:
-        off_unit = off_expected if off_expected is not None else camera.expected(
-            dynamics.projection(None, tilt=camera.optics.tilt), photons=1.0)
-        a["ring_ideal_pump_off"] = float(off_unit[ring_mask].sum())
-    a.update(attrs or {})
-    ds = xr.Dataset(dvars, coords={"delay": delay_coord}, attrs=a)
-    write_nexus(out, ds, config=config, seed=int(scan.seed), overwrite=overwrite, definition="NXsas",
-                signal="frames", title="spinscope simulated time-resolved magnetic SAXS delay scan")
-    shutil.rmtree(partial, ignore_errors=True)
-    return {
-        "output": str(out),
-        "n_delays": n,
-        "resumed": resumed,
-        "seed": int(scan.seed),
-        "photons_per_frame": scan.photons_per_frame,
-        "saturated_pixels": int(np.count_nonzero(dvars["saturated"][1])),
     }
 
 

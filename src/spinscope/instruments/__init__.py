@@ -10,7 +10,7 @@ from typing import Any
 
 _EXPORTS = {
     "STXM": "spinscope.instruments.stxm",
-    "ScanPattern": "spinscope.instruments.stxm",
+    "FocusedImages": "spinscope.instruments.stxm",
     "layer_constants": "spinscope.instruments.stxm",
     "smear_movie": "spinscope.instruments.stxm",
     "transmission": "spinscope.instruments.stxm",

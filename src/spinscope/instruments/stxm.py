@@ -23,14 +23,18 @@ What one raster pixel records (Bonetti, J. Phys.: Condens. Matter 29, 133004 (20
 3. **Focus.** The image is convolved with the intensity point-spread function of the zone plate
    (:class:`spinscope.optics.ZonePlate`, computed from the pupil, defocus included), drawn in the
    tilted sample frame (foreshortened by ``cos theta`` along x).
-4. **Scan.** Pixel ``(i, j)`` is visited at its nominal position plus a slow thermal drift
-   (``drift_velocity`` x elapsed time since the first scan) plus Gaussian interferometer jitter,
-   and the image is sampled there (bilinear). Helicities are scanned one after the other.
-5. **Detection.** Photons per bunch ``flux / bunch_rate x T x I_ring(t) / I_ring(0)``; the APD counts
-   at most one per bunch with dead time (:class:`spinscope.detectors.APD`, Binomial counts over the
-   bunches of each channel). With a ``reference`` magnetisation the pump is on even revolutions only
-   and the odd revolutions record the unpumped state (even/odd normalisation): counts of both are
-   returned, each from half of the bunches.
+4. **Exposure.** :meth:`STXM.exposure` prepares a magnetisation state for scanning: the focused
+   transmission images of each helicity in each time channel (steps 1-3) on the sample grid;
+   :meth:`FocusedImages.expected` samples them at the beam positions (bilinear, in the tilted sample
+   frame) and multiplies by the photons per bunch incident there: the mean photons per bunch that
+   reach the APD. The APD (:class:`spinscope.detectors.APD`, quantum efficiency, pile-up, dead time)
+   counts them.
+
+Where the beam is and when (raster, thermal drift, interferometer jitter, helicity passes, intensity
+drift, even/odd pump states) and the counting per bunch are the scan plan's, in ``acquisition``
+(:func:`spinscope.acquisition.stxm_scan.run_stxm_scan`): instruments sit below acquisition and never
+import it; the plan is typed against :class:`spinscope.acquisition.protocols.ExposureModel`, which
+:class:`STXM` satisfies.
 
 Memory is bounded by the movie grid times the channels; everything is vectorised over pixels.
 """
@@ -38,200 +42,31 @@ Memory is bounded by the movie grid times the channels; everything is vectorised
 from __future__ import annotations
 
 import math
-import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from spinscope.datamodel import validate_magnetisation, validate_stack
-from spinscope.detectors.apd import APD, as_generator
+from spinscope.detectors.apd import APD
 from spinscope.errors import ConfigError
+from spinscope.interaction.absorption import layer_constants, optical_depths, transmission
 from spinscope.optics.zone_plate import ZonePlate
 from spinscope.sources.storage_ring import Beamline
-from spinscope.units import check_positive as _pos
+from spinscope.timing import sampling_attenuation
 from spinscope.units import energy_to_wavelength
 
-__all__ = ["STXM", "ScanPattern", "layer_constants", "smear_movie", "transmission"]
+__all__ = ["STXM", "FocusedImages", "layer_constants", "smear_movie", "transmission"]
 
 #: Smallest |beta_m / beta| of the magnetic layers that counts as magnetic contrast (1e-3: an XMCD
 #: asymmetry of 0.1 %, below which a dichroism measurement is hopeless at any flux).
 MIN_DICHROIC_RATIO = 1e-3
 
 
-def _nonneg(value, name):
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ConfigError(f"{name}: expected a non-negative value, got {value!r}")
-    return v
-
-
-# --------------------------------------------------------------------------------------------------
-# the raster scan
-# --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ScanPattern:
-    """A raster scan: pixel grid, dwell, interferometer jitter and thermal drift.
-
-    Parameters
-    ----------
-    pixel_size
-        Scan step [m].
-    nx, ny
-        Pixels along x and y.
-    dwell
-        Time spent on each pixel per scan [s] (at least one ring revolution).
-    centre
-        Scan centre ``(x, y)`` in the beam frame [m].
-    jitter_rms
-        rms residual position jitter of the interferometer-controlled stage [m].
-    drift_velocity
-        Slow thermal drift ``(vx, vy)`` of the sample relative to the zone plate [m/s].
-    interferometer_step
-        Smallest position increment of the interferometer-controlled stage [m]; the pixel must not
-        be smaller (1 nm: typical laser-interferometer STXM stages, e.g. Kilcoyne et al., J.
-        Synchrotron Rad. 10, 125 (2003); UNCERTAIN, set it for your instrument).
-    """
-
-    pixel_size: float
-    nx: int
-    ny: int
-    dwell: float
-    centre: tuple[float, float] = (0.0, 0.0)
-    jitter_rms: float = 0.0
-    drift_velocity: tuple[float, float] = (0.0, 0.0)
-    interferometer_step: float = 1e-9
-
-    def __post_init__(self):
-        object.__setattr__(self, "pixel_size", _pos(self.pixel_size, "pixel_size", "a positive length"))
-        for name in ("nx", "ny"):
-            v = getattr(self, name)
-            if int(v) != v or int(v) < 1:
-                raise ConfigError(f"scan.{name}: expected a positive integer, got {v!r}")
-            object.__setattr__(self, name, int(v))
-        object.__setattr__(self, "dwell", _pos(self.dwell, "dwell", "a positive duration"))
-        object.__setattr__(self, "jitter_rms", _nonneg(self.jitter_rms, "jitter_rms"))
-        object.__setattr__(
-            self, "interferometer_step", _pos(self.interferometer_step, "interferometer_step")
-        )
-        if self.pixel_size < self.interferometer_step * (1 - 1e-9):
-            raise ConfigError(
-                f"pixel_size: {self.pixel_size:.3g} m is smaller than the interferometer step "
-                f"{self.interferometer_step:.3g} m, so pixels cannot be placed; use a pixel of at least "
-                f"{self.interferometer_step:.3g} m"
-            )
-        object.__setattr__(self, "centre", tuple(float(c) for c in self.centre))
-        object.__setattr__(self, "drift_velocity", tuple(float(c) for c in self.drift_velocity))
-
-    @property
-    def x(self) -> np.ndarray:
-        """Nominal x positions of the pixel columns [m]."""
-        return self.centre[0] + (np.arange(self.nx) - (self.nx - 1) / 2.0) * self.pixel_size
-
-    @property
-    def y(self) -> np.ndarray:
-        """Nominal y positions of the pixel rows [m]."""
-        return self.centre[1] + (np.arange(self.ny) - (self.ny - 1) / 2.0) * self.pixel_size
-
-    @property
-    def scan_time(self) -> float:
-        """Duration of one scan, ``nx ny dwell`` [s] (no fly-back overhead)."""
-        return self.nx * self.ny * self.dwell
-
-    def pixel_times(self, start: float = 0.0) -> np.ndarray:
-        """Time at the middle of each pixel's dwell, row by row from ``start`` [s], shape (ny, nx)."""
-        idx = np.arange(self.ny * self.nx, dtype=float).reshape(self.ny, self.nx)
-        return start + (idx + 0.5) * self.dwell
-
-    def positions(self, start: float = 0.0, rng=None) -> tuple[np.ndarray, np.ndarray]:
-        """Actual beam positions ``(x, y)`` [m] of every pixel, shape (ny, nx) each.
-
-        Nominal grid + drift (velocity x time since t = 0) + Gaussian jitter (drawn from ``rng``
-        when ``jitter_rms > 0``).
-        """
-        t = self.pixel_times(start)
-        x = self.x[None, :] + self.drift_velocity[0] * t
-        y = self.y[:, None] + self.drift_velocity[1] * t
-        if self.jitter_rms > 0:
-            gen = as_generator(rng)
-            x = x + gen.normal(0.0, self.jitter_rms, size=x.shape)
-            y = y + gen.normal(0.0, self.jitter_rms, size=y.shape)
-        return np.broadcast_to(x, t.shape).copy(), np.broadcast_to(y, t.shape).copy()
-
-
 # --------------------------------------------------------------------------------------------------
 # kernels
 # --------------------------------------------------------------------------------------------------
-def layer_constants(layers, energy: float) -> list[dict[str, Any]]:
-    """Optical constants of each layer at one photon energy.
-
-    Parameters
-    ----------
-    layers
-        Sequence of :class:`spinscope.config.LayerConfig` (``material``, ``thickness``, ``density``,
-        ``magnetic``).
-    energy
-        Photon energy [eV].
-
-    Returns
-    -------
-    list of dict
-        ``material``, ``thickness`` [m], ``magnetic``, ``beta``, ``beta_m`` [dimensionless],
-        ``elements``.
-    """
-    from spinscope.materials import get_material
-
-    out = []
-    for layer in layers:
-        mat = get_material(layer.material, density=layer.density)
-        ds = mat.optical_constants(float(energy))
-        out.append(
-            {
-                "material": layer.material,
-                "thickness": float(layer.thickness),
-                "magnetic": bool(layer.magnetic),
-                "beta": float(ds["beta"]),
-                "beta_m": float(ds["beta_m"]) if layer.magnetic else 0.0,
-                "elements": mat.elements,
-            }
-        )
-    return out
-
-
-def transmission(km, present, *, charge_depth, charge_depth_magnetic, magnetic_depth, helicity,
-                 polarisation=1.0):
-    """Transmission of one helicity through the stack, per cell (see the module docstring).
-
-    Parameters
-    ----------
-    km
-        Projection ``k . m`` of the unit magnetisation on the beam (any shape).
-    present
-        Where the magnetic layers exist (bool, broadcast against ``km``).
-    charge_depth
-        Optical depth of the non-magnetic layers ``sum 4 pi d beta / (lambda cos theta)``.
-    charge_depth_magnetic
-        Charge optical depth of the magnetic layers.
-    magnetic_depth
-        ``a = sum 4 pi d beta_m / (lambda cos theta)`` of the magnetic layers.
-    helicity
-        +1 or -1.
-    polarisation
-        Degree of circular polarisation P, 0..1.
-
-    Returns
-    -------
-    numpy.ndarray
-        Transmission [dimensionless].
-    """
-    km = np.asarray(km, dtype=float)
-    pres = np.asarray(present, dtype=bool)
-    x = helicity * magnetic_depth * km
-    dich = 0.5 * (1.0 + polarisation) * np.exp(-x) + 0.5 * (1.0 - polarisation) * np.exp(x)
-    return np.exp(-charge_depth) * np.where(pres, np.exp(-charge_depth_magnetic) * dich, 1.0)
-
-
 def smear_movie(frames, *, period: float, t0: float, channel_times, sigma: float) -> np.ndarray:
     """Gaussian-smeared, band-limited interpolation of a periodic movie at the channel times.
 
@@ -261,7 +96,7 @@ def smear_movie(frames, *, period: float, t0: float, channel_times, sigma: float
     if k and np.allclose(tc, np.arange(tc.size) * k * step, rtol=0, atol=1e-9 * period):
         # channels on every k-th frame: filter the spectrum and transform back (FFT only)
         q = np.arange(n // 2 + 1)
-        filt = np.exp(-0.5 * (2.0 * np.pi * q * sigma / period) ** 2)
+        filt = sampling_attenuation(q / period, sigma)
         spec = np.fft.rfft(a, axis=0) * filt.reshape((-1,) + (1,) * (a.ndim - 1))
         return np.fft.irfft(spec, n=n, axis=0)[::k]
     spec = np.fft.rfft(a, axis=0) / n
@@ -270,7 +105,7 @@ def smear_movie(frames, *, period: float, t0: float, channel_times, sigma: float
     w[0] = 1.0
     if n % 2 == 0:
         w[-1] = 1.0
-    filt = w * np.exp(-0.5 * (2.0 * np.pi * q * sigma / period) ** 2)
+    filt = w * sampling_attenuation(q / period, sigma)
     basis = np.exp(2j * np.pi * np.outer(tc, q) / period) * filt[None, :]  # (N, nq)
     if n % 2 == 0:  # the Nyquist term is real: cos interpolation
         basis[:, -1] = np.cos(2.0 * np.pi * tc * q[-1] / period) * filt[-1]
@@ -380,6 +215,7 @@ class STXM:
     detector: APD | None = None
     defocus: float = 0.0
     _constants: list = field(default=None, init=False, repr=False, compare=False)
+    _psf_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         t = float(self.tilt)
@@ -412,11 +248,7 @@ class STXM:
     def depths(self) -> dict[str, float]:
         """Optical depths along the tilted path: ``charge`` (non-magnetic layers),
         ``charge_magnetic`` and ``magnetic`` (``sum 4 pi d beta_m / (lambda cos tilt)``)."""
-        f = 4.0 * math.pi / (self.wavelength * math.cos(self.tilt))
-        c = sum(f * L["thickness"] * L["beta"] for L in self._constants if not L["magnetic"])
-        cm = sum(f * L["thickness"] * L["beta"] for L in self._constants if L["magnetic"])
-        m = sum(f * L["thickness"] * L["beta_m"] for L in self._constants if L["magnetic"])
-        return {"charge": c, "charge_magnetic": cm, "magnetic": m}
+        return optical_depths(self._constants, self.energy, tilt=self.tilt)
 
     def check_contrast(self) -> None:
         """Raise :class:`ConfigError` if the magnetic layers show no XMCD at this energy."""
@@ -496,272 +328,163 @@ class STXM:
             out[h] = t if everywhere else np.where(present, t, empty)
         return out
 
-    # ------------------------------------------------------------------ measurement
-    def measure(
-        self,
-        magnetisation: xr.DataArray,
-        scan: ScanPattern,
-        *,
-        timing=None,
-        reference: xr.DataArray | None = None,
-        helicities=(1, -1),
-        intensity_drift: float = 0.0,
-        start_time: float = 0.0,
-        check_contrast: bool = True,
-        rng=None,
-    ) -> xr.Dataset:
-        """Simulate the recorded counts of a (time-resolved) XMCD-STXM measurement.
+    # ------------------------------------------------------------------ exposure model
+    @property
+    def ring(self):
+        """The storage ring (:class:`~spinscope.sources.storage_ring.StorageRing`)."""
+        return self.beamline.ring
+
+    @property
+    def photons_per_bunch(self) -> float:
+        """Photons per bunch in the focus, ``flux_in_focus / bunch_rate`` [photons]."""
+        return self.beamline.flux_in_focus / self.beamline.ring.bunch_rate
+
+    @property
+    def optical_resolution(self) -> float:
+        """Rayleigh resolution of the zone plate, ``1.22 dr`` [m]."""
+        return 1.22 * self.zone_plate.outer_zone_width
+
+    def exposure(self, magnetisation: xr.DataArray, *, helicities: Sequence[int] = (1, -1), timing=None,
+                 cell: float | None = None) -> FocusedImages:
+        """Focused transmission images of a magnetisation state, ready to be sampled by a scan.
 
         Parameters
         ----------
         magnetisation
-            The magnetisation (movie) contract, ``(time?, y, x, component)`` (a single ``z`` layer or
-            ``species`` are not supported: average them first). A movie must cover one excitation
-            period on a uniform grid (``time[j] = time[0] + j T / n_t``).
-        scan
-            The raster scan.
-        timing
-            The stroboscopic scheme (:class:`spinscope.acquisition.StroboscopicScheme` or any object
-            with ``excitation_period`` [s], ``n`` (channels), ``channel_times`` [s] and ``smear_rms``
-            [s]); ``None`` for a static image (no ``delay`` dim).
-        reference
-            Unpumped magnetisation for even/odd normalisation (pumped on even, reference on odd
-            revolutions); ``None``: no normalisation (all bunches pumped).
+            The magnetisation (movie) contract ``(time?, y, x, component)`` on a uniform square grid; a
+            movie covers one excitation period (``time[j] = time[0] + j T / n_t``).
         helicities
-            Helicities scanned one after the other (+1, -1).
-        intensity_drift
-            Relative amplitude of a slow multiplicative drift of the beam (followed by the ring
-            current monitor): ``1 + a sin(2 pi t / t_total)`` over the whole measurement.
-        check_contrast
-            Raise when the energy gives no magnetic contrast.
-        rng
-            Generator, seed or ``None``.
+            Helicities to prepare (+1, -1).
+        timing
+            Stroboscopic scheme (``excitation_period`` [s], ``channel_times`` [s], ``smear_rms`` [s]);
+            ``None``: a static image (the first frame of a movie).
+        cell
+            Grid step [m] when the magnetisation has a single cell along x (otherwise from its ``x``).
 
         Returns
         -------
-        xarray.Dataset
-            Measured-stack contract with dims ``(delay?, helicity, y, x)``: ``counts`` (int64),
-            ``reference_counts`` (with ``reference``), ``ring_current`` [A] per pixel and helicity,
-            ``bunches`` (bunches behind each count), ``count_time`` [s], ``x_position``,
-            ``y_position`` (true beam positions [m]), coordinate ``energy`` [eV]; ``attrs`` with every
-            parameter.
+        FocusedImages
+            Per helicity ``(n_channels or 1, y, x)`` float32 transmission images, convolved with the
+            zone-plate PSF and smeared over bunch length and timing jitter in each channel.
         """
-        gen = as_generator(rng)
-        # the unit-norm check is done on the fly by the transmission (one pass over the movie)
-        validate_magnetisation(magnetisation, check_norm=False)
-        if reference is not None:
-            validate_magnetisation(reference, check_norm=False)
-        for dim in ("z", "species"):
-            if dim in magnetisation.dims:
-                raise ConfigError(
-                    f"magnetisation: dim {dim!r} is not supported by the STXM model; select or average it"
-                )
-        if check_contrast:
-            self.check_contrast()
-        ring = self.beamline.ring
-        if scan.dwell < ring.revolution_period * (1 - 1e-12):
-            raise ConfigError(
-                f"scan.dwell: {scan.dwell:.3g} s is shorter than one revolution of {ring.name} "
-                f"({ring.revolution_period:.3g} s), so not every bunch and phase is sampled; use a dwell "
-                f"of at least {ring.revolution_period:.3g} s"
-            )
-        hel = [int(h) for h in helicities]
-        if not hel or any(h not in (1, -1) for h in hel) or len(set(hel)) != len(hel):
-            raise ConfigError(f"helicities: expected distinct values among +1 and -1, got {helicities!r}")
-
         xs = np.asarray(magnetisation["x"].values, dtype=float)
         ys = np.asarray(magnetisation["y"].values, dtype=float)
-        cell = float(xs[1] - xs[0]) if xs.size > 1 else scan.pixel_size
+        if xs.size > 1:
+            cell = float(xs[1] - xs[0])
+        elif cell is None:
+            raise ConfigError("cell: a magnetisation with one cell along x needs the grid step [m]")
         cos_t = math.cos(self.tilt)
-        opt_res = 1.22 * self.zone_plate.outer_zone_width
-        if scan.pixel_size > opt_res / 2.0 * (1 + 1e-9):
-            warnings.warn(
-                f"scan.pixel_size {scan.pixel_size:.3g} m is coarser than half the optical resolution "
-                f"({opt_res / 2:.3g} m): the image is undersampled", stacklevel=2)
+        conv = self._convolver(float(cell))
+        trs = self._transmissions(magnetisation, [int(h) for h in helicities])
+        t0 = float(magnetisation["time"].values[0]) if "time" in magnetisation.dims else 0.0
+        images = {h: self._focus(conv, tr, timing, t0) for h, tr in trs.items()}
+        return FocusedImages(images, x0=float(xs[0]), y0=float(ys[0]), cell=float(cell), cos_tilt=cos_t,
+                             single_x=xs.size <= 1, single_y=ys.size <= 1)
 
-        channel_times, sigma, period = None, 0.0, None
-        has_time = "time" in magnetisation.dims
-        if timing is not None:
-            period = float(timing.excitation_period)
-            channel_times = np.asarray(timing.channel_times, dtype=float)
-            sigma = float(timing.smear_rms)
-            if has_time:
-                t = np.asarray(magnetisation["time"].values, dtype=float)
-                nt = t.size
-                step = period / nt
-                if nt > 1 and np.max(np.abs(np.diff(t) - step)) > 1e-6 * step:
-                    raise ConfigError(
-                        f"magnetisation.time: the movie must cover one excitation period "
-                        f"({period:.4g} s) in {nt} uniform frames of {step:.4g} s"
-                    )
-        elif has_time and magnetisation.sizes["time"] > 1:
-            raise ConfigError("timing: a magnetisation movie needs a stroboscopic scheme (excitation)")
+    def _convolver(self, cell: float) -> _Convolver:
+        """The PSF convolution for grid step ``cell`` (kept: the pumped and reference states share it)."""
+        conv = self._psf_cache.get(cell)
+        if conv is None:
+            kernel = _psf_kernel(self.zone_plate, self.energy, cell, math.cos(self.tilt), self.defocus)
+            conv = self._psf_cache.setdefault(cell, _Convolver(kernel))
+        return conv
 
-        n_ch = 1 if channel_times is None else channel_times.size
-        kernel = _psf_kernel(self.zone_plate, self.energy, cell, cos_t, self.defocus)
+    @staticmethod
+    def _focus(conv: _Convolver, tr: np.ndarray, timing, t0: float) -> np.ndarray:
+        """Smear one helicity's transmission ``(time?, y, x)`` into the channels and focus it."""
+        if tr.ndim == 2:
+            return conv(tr[None])
+        if timing is None:
+            return conv(tr[:1])
+        period = float(timing.excitation_period)
+        channel_times = np.asarray(timing.channel_times, dtype=float)
+        sigma = float(timing.smear_rms)
+        n_ch = channel_times.size
+        n_t = tr.shape[0]
+        every = n_t // n_ch if n_t % n_ch == 0 else 0
+        on_grid = every and np.allclose(channel_times - t0, np.arange(n_ch) * every * period / n_t,
+                                        rtol=0, atol=1e-9 * period)
+        if on_grid:  # bunch smearing and PSF in one 3-D FFT
+            q = np.arange(n_t // 2 + 1)
+            gain = np.exp(-0.5 * (2.0 * np.pi * q * sigma / period) ** 2)
+            return conv(tr, time_filter=gain, every=every)
+        return conv(smear_movie(tr, period=period, t0=t0, channel_times=channel_times, sigma=sigma))
 
-        conv = _Convolver(kernel)
-
-        def optical_images(m):
-            trs = self._transmissions(m, hel)
-            out = {}
-            for h, tr in trs.items():  # (time?, y, x)
-                if tr.ndim == 2:
-                    out[h] = conv(tr[None])
-                    continue
-                if channel_times is None:
-                    out[h] = conv(tr[:1])
-                    continue
-                n_t = tr.shape[0]
-                t0 = float(m["time"].values[0])
-                every = n_t // n_ch if n_t % n_ch == 0 else 0
-                on_grid = every and np.allclose(channel_times - t0, np.arange(n_ch) * every * period / n_t,
-                                                rtol=0, atol=1e-9 * period)
-                if on_grid:  # bunch smearing and PSF in one 3-D FFT
-                    q = np.arange(n_t // 2 + 1)
-                    gain = np.exp(-0.5 * (2.0 * np.pi * q * sigma / period) ** 2)
-                    out[h] = conv(tr, time_filter=gain, every=every)
-                else:
-                    out[h] = conv(smear_movie(tr, period=period, t0=t0, channel_times=channel_times,
-                                              sigma=sigma))
-            return out
-
-        # per-pixel exposure
-        bunches_total = scan.dwell * ring.bunch_rate
-        pumped_share = 0.5 if reference is not None else 1.0
-        n_b = int(math.floor(bunches_total * pumped_share / n_ch))
-        if n_b < 1:
-            raise ConfigError(
-                f"scan.dwell: {scan.dwell:.3g} s gives less than one bunch per time channel; lengthen it"
-            )
-        ppb = self.beamline.flux_in_focus / ring.bunch_rate
-        total_time = scan.scan_time * len(hel)
-
-        counts = np.empty((n_ch, len(hel), scan.ny, scan.nx), dtype=np.int64)
-        ref_counts = np.empty_like(counts) if reference is not None else None
-        ring_current = np.empty((len(hel), scan.ny, scan.nx))
-        xpos = np.empty((len(hel), scan.ny, scan.nx))
-        ypos = np.empty_like(xpos)
-        images_pumped = optical_images(magnetisation)
-        images_ref = optical_images(reference) if reference is not None else None
-        jobs = []
-        for ih, h in enumerate(hel):
-            start = float(start_time) + ih * scan.scan_time
-            px, py = scan.positions(start, gen)
-            xpos[ih], ypos[ih] = px, py
-            # fractional cell indices in the (tilted) sample frame
-            fx = (px / cos_t - xs[0]) / cell if xs.size > 1 else np.zeros_like(px)
-            fy = (py - ys[0]) / cell if ys.size > 1 else np.zeros_like(py)
-            times = scan.pixel_times(start)
-            drift = 1.0 + float(intensity_drift) * np.sin(2.0 * np.pi * (times - start_time) / total_time)
-            ring_current[ih] = ring.beam_current * drift
-            for target, images in ((counts, images_pumped), (ref_counts, images_ref)):
-                if target is None:
-                    continue
-                sampled = _sample(images[h], fy, fx).reshape(-1, *fy.shape)  # (n_ch or 1, ny, nx)
-                sampled *= (ppb * drift)[None]
-                mu = sampled
-                if mu.shape[0] != n_ch:
-                    mu = np.broadcast_to(mu, (n_ch, *mu.shape[1:]))
-                jobs.append((target, ih, mu))
-        # photon counting: one child generator per (scan, state), seeded in a fixed order from the
-        # run's generator (same seed, same bytes), drawn in parallel threads (numpy releases the GIL)
-        seeds = gen.integers(0, 2**63, size=len(jobs))
-
-        def draw(job_seed):
-            (target, ih, mu), sd = job_seed
-            target[:, ih] = self.detector.counts(mu, n_b, np.random.default_rng(int(sd)))
-
-        _parallel(draw, list(zip(jobs, seeds, strict=True)))
-
-        coords: dict[str, Any] = {
-            "helicity": ("helicity", np.array(hel), {"units": "", "long_name": "helicity"}),
-            "y": ("y", scan.y, {"units": "m", "long_name": "sample y"}),
-            "x": ("x", scan.x, {"units": "m", "long_name": "sample x"}),
-            "energy": ((), self.energy, {"units": "eV", "long_name": "photon energy"}),
-        }
-        dims = ("helicity", "y", "x")
-        if channel_times is not None:
-            coords["delay"] = ("delay", channel_times, {"units": "s", "long_name": "time channel"})
-            dims = ("delay", *dims)
-            cvals, rvals = counts, ref_counts
-        else:
-            cvals = counts[0]
-            rvals = None if ref_counts is None else ref_counts[0]
-        data = {
-            "counts": (dims, cvals, {"units": "counts", "long_name": "APD counts"}),
-            "ring_current": (("helicity", "y", "x"), ring_current,
-                             {"units": "A", "long_name": "storage-ring current"}),
-            "bunches": ((), n_b, {"units": "", "long_name": "bunches behind each count"}),
-            "count_time": ((), scan.dwell, {"units": "s", "long_name": "dwell time per pixel"}),
-            "x_position": (("helicity", "y", "x"), xpos, {"units": "m", "long_name": "true beam x"}),
-            "y_position": (("helicity", "y", "x"), ypos, {"units": "m", "long_name": "true beam y"}),
-        }
-        if rvals is not None:
-            data["reference_counts"] = (dims, rvals, {"units": "counts",
-                                                      "long_name": "APD counts, unpumped (odd) turns"})
+    def metadata(self) -> dict[str, Any]:
+        """Parameters of the instrument as dataset attributes (SI; energy [eV]), grouped by component."""
+        ring, zp, det = self.ring, self.zone_plate, self.detector
         sc = self.static_contrast()
-        attrs = {
-            "instrument": "STXM",
-            "ring": ring.name,
-            "rf_frequency": ring.rf_frequency,
-            "revolution_frequency": ring.revolution_frequency,
-            "harmonic_number": ring.harmonic_number,
-            "bunch_length_rms": ring.bunch_length_rms,
-            "bunch_fwhm": ring.bunch_fwhm,
-            "bunch_rate": ring.bunch_rate,
-            "beam_current": ring.beam_current,
-            "photon_energy": self.energy,
-            "circular_polarisation": self.beamline.circular_polarisation,
-            "flux_in_focus": self.beamline.flux_in_focus,
-            "photons_per_bunch": ppb,
-            "zone_plate_diameter": self.zone_plate.diameter,
-            "outer_zone_width": self.zone_plate.outer_zone_width,
-            "central_stop": self.zone_plate.central_stop,
-            "zone_plate_efficiency": self.zone_plate.first_order_efficiency,
-            "defocus": self.defocus,
-            "tilt": self.tilt,
-            "pixel_size": scan.pixel_size,
-            "dwell": scan.dwell,
-            "jitter_rms": scan.jitter_rms,
-            "drift_velocity": list(scan.drift_velocity),
-            "interferometer_step": scan.interferometer_step,
-            "intensity_drift": float(intensity_drift),
-            "start_time": float(start_time),
-            "quantum_efficiency": self.detector.quantum_efficiency,
-            "dead_time": self.detector.dead_time,
-            "dead_bunches": self.detector.dead_bunches,
-            "dark_count_rate": self.detector.dark_count_rate,
-            "normalisation": "even-odd" if reference is not None else "none",
-            "static_asymmetry": sc["asymmetry"],
-            "static_ln_ratio": sc["ln_ratio"],
-            "layers": [f"{L['material']}:{L['thickness']:.6g}:{int(L['magnetic'])}" for L in self._constants],
-            "scan_type": "sample image",
-        }
-        if timing is not None:
-            attrs.update(excitation_frequency=1.0 / period, excitation_period=period, phases=n_ch,
-                         smear_rms=sigma)
-            for name in ("m", "n", "jitter_rms"):
-                if hasattr(timing, name):
-                    attrs[{"m": "ratio_m", "n": "ratio_n", "jitter_rms": "timing_jitter_rms"}[name]] = (
-                        float(getattr(timing, name)) if name == "jitter_rms" else int(getattr(timing, name)))
-        ds = xr.Dataset(data, coords=coords, attrs=attrs)
-        return validate_stack(ds)
+        source = {"ring": ring.name, "rf_frequency": ring.rf_frequency,
+                  "revolution_frequency": ring.revolution_frequency, "harmonic_number": ring.harmonic_number,
+                  "bunch_length_rms": ring.bunch_length_rms, "bunch_fwhm": ring.bunch_fwhm,
+                  "bunch_rate": ring.bunch_rate, "beam_current": ring.beam_current,
+                  "photon_energy": self.energy, "circular_polarisation": self.beamline.circular_polarisation,
+                  "flux_in_focus": self.beamline.flux_in_focus, "photons_per_bunch": self.photons_per_bunch}
+        optics = {"zone_plate_diameter": zp.diameter, "outer_zone_width": zp.outer_zone_width,
+                  "central_stop": zp.central_stop, "zone_plate_efficiency": zp.first_order_efficiency,
+                  "defocus": self.defocus}
+        sample = {"tilt": self.tilt, "static_asymmetry": sc["asymmetry"], "static_ln_ratio": sc["ln_ratio"],
+                  "layers": [f"{L['material']}:{L['thickness']:.6g}:{int(L['magnetic'])}"
+                             for L in self._constants]}
+        detector = {"quantum_efficiency": det.quantum_efficiency, "dead_time": det.dead_time,
+                    "dead_bunches": det.dead_bunches, "dark_count_rate": det.dark_count_rate}
+        return {"instrument": "STXM", **source, **optics, **sample, **detector}
 
 
-def _parallel(func, items) -> None:
-    """Run ``func`` on each item, in threads when more than one core is available."""
-    import os
+@dataclass(frozen=True, eq=False)
+class FocusedImages:
+    """A magnetisation state as the focused beam sees it (:meth:`STXM.exposure`).
 
-    workers = min(len(items), os.cpu_count() or 1)
-    if workers <= 1:
-        for it in items:
-            func(it)
-        return
-    from concurrent.futures import ThreadPoolExecutor
+    Satisfies :class:`spinscope.acquisition.protocols.Exposure`.
 
-    with ThreadPoolExecutor(max_workers=workers) as ex:
-        list(ex.map(func, items))
+    Attributes
+    ----------
+    images
+        Helicity -> ``(n_channels or 1, y, x)`` focused transmission on the sample grid [dimensionless].
+    x0, y0
+        Centre of the first grid cell in the sample frame [m].
+    cell
+        Grid step [m].
+    cos_tilt
+        Cosine of the sample tilt: a beam position ``x`` lies at ``x / cos(tilt)`` in the sample frame.
+    single_x, single_y
+        The grid has one cell along x (y): every position samples it.
+    """
+
+    images: dict[int, np.ndarray]
+    x0: float
+    y0: float
+    cell: float
+    cos_tilt: float = 1.0
+    single_x: bool = False
+    single_y: bool = False
+
+    def expected(self, helicity: int, x, y, *, photons) -> np.ndarray:
+        """Mean photons per bunch reaching the detector at beam positions ``(x, y)``.
+
+        Parameters
+        ----------
+        helicity
+            +1 or -1 (one of the prepared helicities).
+        x, y
+            Beam positions in the beam frame [m], shape ``(ny, nx)``.
+        photons
+            Photons per bunch incident at each position [photons], shape ``(ny, nx)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_channels or 1, ny, nx)`` float32 [photons per bunch] (before the detector's quantum
+            efficiency, pile-up and dead time).
+        """
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        # fractional cell indices in the (tilted) sample frame
+        fx = np.zeros_like(x) if self.single_x else (x / self.cos_tilt - self.x0) / self.cell
+        fy = np.zeros_like(y) if self.single_y else (y - self.y0) / self.cell
+        out = _sample(self.images[helicity], fy, fx).reshape(-1, *fy.shape)
+        out *= np.asarray(photons)[None]
+        return out
 
 
 def _sample(images, fy, fx):

@@ -1,8 +1,8 @@
 """Time-resolved XMCD-STXM jobs: simulate a measurement from a configuration, analyse a file, plan.
 
 * :func:`simulate_stxm` builds ring, beamline, zone plate, stroboscopic scheme, raster scan, APD and
-  the magnetisation movie of a :class:`spinscope.config.stxm.StxmConfig`, runs
-  :meth:`spinscope.instruments.stxm.STXM.measure` and writes an NXstxm file.
+  the magnetisation movie of a :class:`spinscope.config.stxm.StxmConfig`, runs the raster scan
+  :func:`spinscope.acquisition.stxm_scan.run_stxm_scan` on the instrument and writes an NXstxm file.
 * :func:`analyze_stxm` reads a file (simulated NXstxm, PolLux NXstxm, MAXYMUS ``.hdr``/``.xim``) and
   produces XMCD images, movies and mode maps (helicity-resolved data), difference images (two
   field-stage frames), or aligned optical-density stacks (energy stacks), with figures.
@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from spinscope.errors import ConfigError, OutputExistsError
+from spinscope.serialise import to_jsonable
 
 __all__ = ["analyze_stxm", "build_experiment", "build_movie", "load_stxm_config", "plan_from_config",
            "simulate_stxm"]
@@ -63,8 +64,9 @@ def build_experiment(cfg) -> dict[str, Any]:
     """Components of the experiment: ``ring``, ``beamline``, ``zone_plate``, ``scheme`` (or None),
     ``scan``, ``detector``, ``stxm``."""
     from spinscope.acquisition.stroboscopic import StroboscopicScheme, choose_ratio, parse_ratio
+    from spinscope.acquisition.stxm_scan import ScanPattern
     from spinscope.detectors.apd import APD
-    from spinscope.instruments.stxm import STXM, ScanPattern
+    from spinscope.instruments.stxm import STXM
     from spinscope.optics.zone_plate import ZonePlate
     from spinscope.sources.storage_ring import Beamline, ring_preset
 
@@ -219,6 +221,7 @@ def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = F
         ``bunches_per_count``, ``mean_counts``, ``static_contrast`` (asymmetry and ln-ratio of m
         along k), ``optical_resolution``, ``normalisation``.
     """
+    from spinscope.acquisition.stxm_scan import run_stxm_scan
     from spinscope.detectors.apd import as_generator
     from spinscope.io.nxstxm_writer import write_nxstxm
 
@@ -240,9 +243,9 @@ def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = F
     movie, ref = build_movie(cfg, scheme, base)
     even_odd = cfg.excitation is not None and cfg.excitation.normalisation == "even-odd"
     _say(progress, "measuring")
-    ds = parts["stxm"].measure(movie, parts["scan"], timing=scheme, reference=ref if even_odd else None,
-                               helicities=tuple(cfg.helicities), intensity_drift=cfg.scan.intensity_drift,
-                               rng=gen)
+    ds = run_stxm_scan(parts["stxm"], movie, parts["scan"], timing=scheme,
+                       reference=ref if even_odd else None, helicities=tuple(cfg.helicities),
+                       intensity_drift=cfg.scan.intensity_drift, rng=gen)
     ds.attrs.update(name=cfg.name, scenario=cfg.magnetisation.scenario)
     for key in ("wavelength", "phase_velocity", "cone_angle", "gyrotropic_frequency", "gyration_radius",
                 "core_radius", "contact_radius", "radius"):
@@ -312,7 +315,9 @@ def _stats(da: xr.DataArray) -> dict:
 
 
 def _clean_attrs(attrs: dict) -> dict:
-    return {k: v for k, v in attrs.items() if isinstance(v, str | int | float | bool) and k != "config"}
+    """The scalar attributes (numpy scalars as Python values; NaN kept), without ``config``."""
+    plain = to_jsonable(attrs, nonfinite="keep")
+    return {k: v for k, v in plain.items() if isinstance(v, str | int | float | bool) and k != "config"}
 
 
 def analyze_stxm(input, *, output=None, overwrite: bool = False, frequency: float | None = None,
