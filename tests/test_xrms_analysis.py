@@ -174,6 +174,26 @@ def test_nexus_path_gives_the_same_numbers(scan, cli_result):
     assert r["geometry"]["center"] == pytest.approx(r_tiff["geometry"]["center"], abs=1e-9)
 
 
+def test_options_object_and_keywords_are_the_same_analysis(scan):
+    from spinscope.workflows.xrms_analysis import XrmsAnalysisOptions, analyze_xrms
+
+    opts = XrmsAnalysisOptions(t0="0.05 ps", shape="lorentzian", bins=90)
+    r_obj = analyze_xrms(scan["dir"] / "scan.nxs", opts, progress=False)
+    r_kw = analyze_xrms(scan["dir"] / "scan.nxs", t0=0.05e-12, shape="lorentzian", bins=90, progress=False)
+    assert json.dumps(r_obj) == json.dumps(r_kw)
+    assert r_obj["ring_shape"] == "lorentzian"
+    # keywords replace the fields of the options object; unknown ones are refused
+    with pytest.raises(ConfigError, match="bins"):
+        analyze_xrms(scan["dir"] / "scan.nxs", opts, bins=5, progress=False)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'energie'"):
+        analyze_xrms(scan["dir"] / "scan.nxs", energie=155, progress=False)
+    # options are checked when made, before any file is read
+    with pytest.raises(ConfigError, match="shape"):
+        XrmsAnalysisOptions(shape="voigt")
+    with pytest.raises(ConfigError, match="irf_fwhm"):
+        XrmsAnalysisOptions(irf_fwhm="-5 fs")
+
+
 def test_geometry_options_replace_the_file_values_with_a_warning(scan):
     from spinscope.workflows.xrms_analysis import load_xrms_frames
 

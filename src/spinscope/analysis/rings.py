@@ -168,8 +168,41 @@ def fit_ring(
         Fewer points than twice the number of parameters, or a fit that does not converge to a peak
         inside the window.
     """
-    import lmfit
+    q, y, s = _fit_points(profile, sigma, q_range, shape, background)
+    # scale to order-one numbers: x = q / q_scale, intensities / y_scale
+    q_scale = float(np.median(np.abs(q))) or 1.0
+    x = q / q_scale
+    y_scale = float(np.max(np.abs(y))) or 1.0
+    yy = y / y_scale
+    ww = None if s is None else y_scale / s
 
+    bkg, bpars = _background_model(background, x, yy)
+    peak, params = _peak_model(shape, x, yy)
+    model = peak + bkg
+    params.update(bpars)
+    try:
+        res = model.fit(yy, params, x=x, weights=ww, nan_policy="raise")
+    except (ValueError, TypeError) as exc:
+        raise DataRangeError(f"profile: ring fit failed ({exc})", field="profile") from None
+    if not res.success:
+        raise DataRangeError(f"profile: ring fit did not converge ({res.message})", field="profile")
+
+    out = _peak_values(res.params, shape, q_scale, y_scale)
+    out.update(_derived_lengths(out, wavelength))
+    out.update(_background_values(res.params, q_scale, y_scale))
+    out["redchi"] = float(res.redchi)
+    out["npoints"] = int(q.size)
+    q0 = out["q0"]
+    if not (q.min() < q0 < q.max()):
+        raise DataRangeError(
+            f"profile: fitted ring centre {q0:.4g} 1/m is outside the window {q.min():.4g} .. {q.max():.4g}",
+            field="q_range",
+        )
+    return out
+
+
+def _fit_points(profile, sigma, q_range, shape: str, background: str):
+    """(q [1/m], I, sigma or None) inside the window, after checking the models and the point count."""
     if shape not in RING_SHAPES:
         raise ConfigError(f"shape: expected one of {RING_SHAPES}, got {shape!r}", field="shape")
     if background not in BACKGROUNDS:
@@ -182,12 +215,12 @@ def fit_ring(
         raise DataRangeError(
             f"profile: {q.size} valid points in the fit window; need at least {2 * npar}", field="q_range"
         )
-    # scale to order-one numbers: x = q / q_scale, intensities / y_scale
-    q_scale = float(np.median(np.abs(q))) or 1.0
-    x = q / q_scale
-    y_scale = float(np.max(np.abs(y))) or 1.0
-    yy = y / y_scale
-    ww = None if s is None else y_scale / s
+    return q, y, s
+
+
+def _background_model(background: str, x: np.ndarray, yy: np.ndarray):
+    """lmfit background model (prefixes ``b_``, ``p_``) and its start values on the scaled profile."""
+    import lmfit
 
     if background == "constant":
         bkg = lmfit.models.ConstantModel(prefix="b_")
@@ -202,7 +235,13 @@ def fit_ring(
             b_c=float(np.min(yy)) * 0.5, p_amplitude=float(yy[0]) * x[0] ** 2, p_exponent=-2.0
         )
         bpars["p_exponent"].set(max=0.0)
-    # initial peak guess from the background-subtracted maximum
+    return bkg, bpars
+
+
+def _peak_model(shape: str, x: np.ndarray, yy: np.ndarray):
+    """lmfit peak model (prefix ``g_``) with start values from the background-subtracted maximum."""
+    import lmfit
+
     base = np.linspace(yy[0], yy[-1], yy.size)
     k = int(np.argmax(yy - base))
     x0 = float(x[k])
@@ -224,16 +263,11 @@ def fit_ring(
         ppars["g_fraction"].set(min=0.0, max=1.0)
     ppars["g_center"].set(min=float(x.min()), max=float(x.max()))
     ppars["g_sigma"].set(min=1e-6 * width)
-    model = peak + bkg
-    params = ppars
-    params.update(bpars)
-    try:
-        res = model.fit(yy, params, x=x, weights=ww, nan_policy="raise")
-    except (ValueError, TypeError) as exc:
-        raise DataRangeError(f"profile: ring fit failed ({exc})", field="profile") from None
-    if not res.success:
-        raise DataRangeError(f"profile: ring fit did not converge ({res.message})", field="profile")
-    p = res.params
+    return peak, ppars
+
+
+def _peak_values(p, shape: str, q_scale: float, y_scale: float) -> dict[str, float]:
+    """Amplitude, q0, height, FWHM and eta with errors, back in the units of the profile."""
 
     def val(name: str, scale: float) -> tuple[float, float]:
         par = p[name]
@@ -244,13 +278,17 @@ def fit_ring(
     out["amplitude"], out["amplitude_err"] = val("g_amplitude", y_scale * q_scale)
     out["q0"], out["q0_err"] = val("g_center", q_scale)
     out["height"], out["height_err"] = val("g_height", y_scale)
-    fwhm_name = "g_fwhm"
-    out["fwhm"], out["fwhm_err"] = val(fwhm_name, q_scale)
+    out["fwhm"], out["fwhm_err"] = val("g_fwhm", q_scale)
     if shape == "pseudovoigt":
         out["eta"], out["eta_err"] = val("g_fraction", 1.0)
     else:
         out["eta"], out["eta_err"] = (1.0 if shape == "lorentzian" else 0.0), 0.0
-    q0, dq0 = out["q0"], out["q0_err"]
+    return out
+
+
+def _derived_lengths(peak: dict[str, float], wavelength: float | None) -> dict[str, float]:
+    """Period and correlation length [m] with errors from ``q0`` and ``fwhm`` (module notes)."""
+    q0, dq0 = peak["q0"], peak["q0_err"]
     # d k_perp / d q = cos(2 theta) / cos(theta) (k_perp = k sin 2 theta, q = 2 k sin theta); 1 without
     # the wavelength (small-angle limit)
     if wavelength is not None and 0 < q0 * wavelength / (4.0 * math.pi) < 1:
@@ -259,11 +297,18 @@ def fit_ring(
         slope = math.cos(2.0 * th) / math.cos(th)
     else:
         k_perp, slope = q0, 1.0
-    out["period"] = 2.0 * math.pi / k_perp
-    out["period_err"] = 2.0 * math.pi * slope * dq0 / k_perp**2
-    fwhm_k = out["fwhm"] * slope
-    out["correlation_length"] = 2.0 / fwhm_k
-    out["correlation_length_err"] = 2.0 * out["fwhm_err"] * slope / fwhm_k**2
+    fwhm_k = peak["fwhm"] * slope
+    return {
+        "period": 2.0 * math.pi / k_perp,
+        "period_err": 2.0 * math.pi * slope * dq0 / k_perp**2,
+        "correlation_length": 2.0 / fwhm_k,
+        "correlation_length_err": 2.0 * peak["fwhm_err"] * slope / fwhm_k**2,
+    }
+
+
+def _background_values(p, q_scale: float, y_scale: float) -> dict[str, float]:
+    """Fitted background parameters as ``bkg_<name>`` in the units of the profile."""
+    out: dict[str, float] = {}
     for name, par in p.items():
         if name.startswith(("b_", "p_")):
             scale = y_scale
@@ -277,13 +322,6 @@ def fit_ring(
             out[f"bkg_{name[2:]}"] = float(par.value) * scale
     if "bkg_amplitude" in out:
         out["bkg_q_ref"] = q_scale
-    out["redchi"] = float(res.redchi)
-    out["npoints"] = int(q.size)
-    if not (q.min() < q0 < q.max()):
-        raise DataRangeError(
-            f"profile: fitted ring centre {q0:.4g} 1/m is outside the window {q.min():.4g} .. {q.max():.4g}",
-            field="q_range",
-        )
     return out
 
 

@@ -164,11 +164,14 @@ def analyze(
     """Analyse a delay scan of scattering frames: M(t), q1(t), period, correlation length, fits.
 
     Writes a NeXus file of profiles and fits, a JSON of the results, figures and a movie into OUTPUT.
+    \f
+    Why 20 parameters: typer makes one command-line option of each parameter, and every option of
+    :class:`~spinscope.workflows.xrms_analysis.XrmsAnalysisOptions` is offered on the command line.
+    The body stays thin: it builds the options object, makes one library call and prints the result.
     """
-    from spinscope.workflows.xrms_analysis import analyze_xrms
+    from spinscope.workflows.xrms_analysis import XrmsAnalysisOptions, analyze_xrms
 
-    result = analyze_xrms(
-        input,
+    options = XrmsAnalysisOptions(
         energy=energy,
         distance=distance,
         pixel_size=pixel_size,
@@ -183,11 +186,9 @@ def analyze(
         dark=dark,
         adu_per_photon=adu_per_photon,
         beam_stop_radius=beam_stop,
-        output=output,
-        overwrite=overwrite,
-        movie=not no_movie,
-        progress=not (no_progress or json_),
     )
+    result = analyze_xrms(input, options, output=output, overwrite=overwrite, movie=not no_movie,
+                          progress=not (no_progress or json_))
     emit(result, as_json=json_, human=_human)
 
 

@@ -59,8 +59,9 @@ import os
 import shutil
 import tempfile
 import warnings
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -68,7 +69,10 @@ import xarray as xr
 from spinscope.errors import ConfigError, DataRangeError, FileFormatError, OutputExistsError, UnitError
 from spinscope.progress import Progress
 
-__all__ = ["OUTPUT_NAMES", "analyze_xrms", "load_xrms_frames", "read_mask"]
+if TYPE_CHECKING:
+    from spinscope.analysis.azimuthal import DetectorGeometry
+
+__all__ = ["OUTPUT_NAMES", "XrmsAnalysisOptions", "analyze_xrms", "load_xrms_frames", "read_mask"]
 
 #: Files written into the output folder (the movie's suffix is ``.gif`` or ``.mp4``).
 OUTPUT_NAMES = {
@@ -220,10 +224,10 @@ def _time_factor(units: str, where: str) -> float:
 
 
 def _is_spinscope_nexus(p: Path) -> bool:
-    from spinscope.io import guess_engine
+    from spinscope.io import detect_kind
 
     try:
-        return guess_engine(p) == "spinscope"
+        return detect_kind(p) == "spinscope"
     except FileFormatError:
         return False  # not NeXus: read_lab_frames gives its own error or reads plain HDF5
 
@@ -236,9 +240,9 @@ def _pick(ds: xr.Dataset, names: tuple[str, ...], ok) -> str | None:
 
 
 def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.DataArray, dict[str, Any]]:
-    from spinscope.io import open_dataset
+    from spinscope.io import read_nexus
 
-    ds = open_dataset(p, engine="spinscope")
+    ds = read_nexus(p)
     frame_ok = lambda v: v.ndim >= 3 and v.dtype.kind in "iuf"  # noqa: E731
     name = _pick(ds, _FRAME_NAMES, frame_ok)
     if name is None:
@@ -665,36 +669,16 @@ def _check_output(out: Path, paths: dict[str, Path], overwrite: bool) -> None:
         )
 
 
-def analyze_xrms(
-    input: str | os.PathLike,
-    *,
-    energy: Any = None,
-    distance: Any = None,
-    pixel_size: Any = None,
-    center: tuple[float, float] | None = None,
-    delays: Any = None,
-    mask: Any = None,
-    t0: Any = None,
-    bins: int | None = None,
-    shape: str = "pseudovoigt",
-    q_range: tuple[float, float] | None = None,
-    irf_fwhm: Any = None,
-    dark: float | None = None,
-    adu_per_photon: float | None = None,
-    saturation: float | None = None,
-    beam_stop_radius: Any = None,
-    dataset: str | None = None,
-    output: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    movie: bool = True,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Analyse a time-resolved small-angle magnetic scattering delay scan (module docstring).
+@dataclass(frozen=True)
+class XrmsAnalysisOptions:
+    """How :func:`analyze_xrms` reads and analyses a delay scan: geometry, detector and fit settings.
+
+    Every field left at ``None`` is taken from the file or found from the data (module docstring).
+    Quantities are numbers in the unit in brackets or strings with a unit (``"155 eV"``, ``"0.1 ps"``).
+    The options are checked when the object is made.
 
     Parameters
     ----------
-    input
-        Frames: spinscope NeXus, NeXus/HDF5, (multi-page) TIFF, ``.sif``, ``.spe`` or a folder [path].
     energy
         Photon energy [eV] (number or ``"155 eV"``); replaces the file's value with a warning.
     distance
@@ -730,6 +714,85 @@ def analyze_xrms(
         Radius of the beam stop on the detector [m] (number or ``"1 mm"``); pixels inside are excluded.
     dataset
         HDF5 dataset path of the frames (generic HDF5 files).
+
+    Raises
+    ------
+    ConfigError
+        An unknown ``shape``, a ``t0`` or ``irf_fwhm`` that is not a time, a negative ``irf_fwhm``,
+        ``bins`` not an integer >= 10.
+    """
+
+    energy: Any = None
+    distance: Any = None
+    pixel_size: Any = None
+    center: tuple[float, float] | None = None
+    delays: Any = None
+    mask: Any = None
+    t0: Any = None
+    bins: int | None = None
+    shape: str = "pseudovoigt"
+    q_range: tuple[float, float] | None = None
+    irf_fwhm: Any = None
+    dark: float | None = None
+    adu_per_photon: float | None = None
+    saturation: float | None = None
+    beam_stop_radius: Any = None
+    dataset: str | None = None
+
+    def __post_init__(self) -> None:
+        from spinscope.analysis.rings import RING_SHAPES
+
+        shape, bins = self.shape, self.bins
+        if shape not in RING_SHAPES:
+            raise ConfigError(f"shape: expected one of {', '.join(RING_SHAPES)}, got {shape!r}",
+                              field="shape")
+        _ = self.t0_seconds  # parsed now: a malformed t0 fails here rather than after reading
+        irf = self.irf_fwhm_seconds
+        if irf is not None and irf < 0:
+            raise ConfigError(f"irf_fwhm: expected a duration >= 0, got {self.irf_fwhm!r}", field="irf_fwhm")
+        if bins is not None and (int(bins) != bins or int(bins) < 10):
+            raise ConfigError(f"bins: expected an integer number of q bins >= 10, got {bins!r}",
+                              field="bins")
+
+    @property
+    def t0_seconds(self) -> float | None:
+        """Time zero [s]; ``None`` when it is to be found from the data."""
+        from spinscope.units import parse_quantity
+
+        return None if self.t0 is None else parse_quantity(self.t0, "time", field="t0")
+
+    @property
+    def irf_fwhm_seconds(self) -> float | None:
+        """Instrument response FWHM [s]; ``None`` when it is to be fitted."""
+        from spinscope.units import parse_quantity
+
+        return None if self.irf_fwhm is None else parse_quantity(self.irf_fwhm, "time", field="irf_fwhm")
+
+
+def analyze_xrms(
+    input: str | os.PathLike,
+    options: XrmsAnalysisOptions | None = None,
+    *,
+    output: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    movie: bool = True,
+    progress: bool = True,
+    **option_keywords: Any,
+) -> dict[str, Any]:
+    """Analyse a time-resolved small-angle magnetic scattering delay scan (module docstring).
+
+    The steps: read the frames and the detector settings (:func:`_read_scan`), mask saturated pixels
+    (:func:`_mask_saturated`), find the beam centre (:func:`_find_center`), integrate the radial
+    profiles (:func:`_integrate`), analyse them (:func:`_analyse_profiles`), write the outputs
+    (:func:`_write_outputs`).
+
+    Parameters
+    ----------
+    input
+        Frames: spinscope NeXus, NeXus/HDF5, (multi-page) TIFF, ``.sif``, ``.spe`` or a folder [path].
+    options
+        Geometry, detector and fit settings (:class:`XrmsAnalysisOptions`); default: everything from
+        the file or found from the data.
     output
         Output folder [path]; nothing is written when ``None``.
     overwrite
@@ -738,6 +801,9 @@ def analyze_xrms(
         Write the detector movie.
     progress
         Show progress bars on stderr.
+    **option_keywords
+        Fields of :class:`XrmsAnalysisOptions` given one by one (``energy="155 eV"``, ``t0=0.1e-12``,
+        ...); they replace those of ``options``.
 
     Returns
     -------
@@ -761,178 +827,237 @@ def analyze_xrms(
         No ring on the detector (the geometry puts it off), no delays before time zero, failed fits.
     OutputExistsError
         Outputs of an earlier run in ``output`` without ``overwrite``.
+    TypeError
+        A keyword that is not a field of :class:`XrmsAnalysisOptions`.
     """
-    from spinscope.analysis.azimuthal import (
-        AzimuthalIntegrator,
-        DetectorGeometry,
-        SaturationWarning,
-        find_beam_center,
-    )
-    from spinscope.analysis.rings import RING_SHAPES
-    from spinscope.units import parse_quantity
-
-    if shape not in RING_SHAPES:
-        raise ConfigError(f"shape: expected one of {', '.join(RING_SHAPES)}, got {shape!r}", field="shape")
-    t0_given = None if t0 is None else parse_quantity(t0, "time", field="t0")
-    irf = None if irf_fwhm is None else parse_quantity(irf_fwhm, "time", field="irf_fwhm")
-    if irf is not None and irf < 0:
-        raise ConfigError(f"irf_fwhm: expected a duration >= 0, got {irf_fwhm!r}", field="irf_fwhm")
-    if bins is not None and (int(bins) != bins or int(bins) < 10):
-        raise ConfigError(f"bins: expected an integer number of q bins >= 10, got {bins!r}", field="bins")
-    paths = None
-    out = None
-    if output is not None:
-        out = Path(output)
-        paths = _output_paths(out)
+    opts = _resolve_options(options, option_keywords)
+    out = None if output is None else Path(output)
+    paths = None if out is None else _output_paths(out)
+    if out is not None:
         _check_output(out, paths, overwrite)
-    source = str(input)
 
     with Progress(progress) as prog:
-        prog.stage("reading frames")
-        frames, extras = load_xrms_frames(
-            input, energy=energy, distance=distance, pixel_size=pixel_size, center=center, delays=delays,
-            dataset=dataset,
-        )
-        n, ny, nx = frames.shape
-        attrs = frames.attrs
-        geom = DetectorGeometry.from_attrs(attrs)
-        center_source = "given" if center is not None else ("file" if geom.center is not None else "found")
-
-        # detector parameters: options, else the file's attributes
-        n_sum = int(extras.get("n_summed", 1))
-        dark_v = dark if dark is not None else attrs.get("dark_level_adu")
-        dark_v = None if dark_v is None else float(dark_v) * n_sum
-        gain = adu_per_photon if adu_per_photon is not None else attrs.get("adu_per_photon", 1.0)
-        gain = float(gain)
-        if not (math.isfinite(gain) and gain > 0):
-            raise ConfigError(f"adu_per_photon: expected a positive number, got {gain!r}",
-                              field="adu_per_photon")
-        sat = saturation if saturation is not None else attrs.get("saturation_adu")
-        if sat is None and frames.dtype.kind in "iu" and n_sum == 1:
-            sat = float(np.iinfo(frames.dtype).max)
-        sat = None if sat is None else float(sat) * (n_sum if saturation is None else 1)
-        bs = beam_stop_radius if beam_stop_radius is not None else attrs.get("beam_stop_radius_m")
-        bs = None if bs is None else parse_quantity(bs, "length", field="beam_stop_radius")
-
-        # mask: file's, option's, non-finite pixels of every frame
-        data = np.asarray(frames.values)
-        bad = np.zeros((ny, nx), dtype=bool)
-        if extras.get("file_mask") is not None:
-            bad |= extras["file_mask"]
-        if mask is not None:
-            if isinstance(mask, str | os.PathLike):
-                bad |= read_mask(mask, (ny, nx))
-            else:
-                m = np.asarray(mask)
-                if m.shape != (ny, nx) or m.dtype.kind not in "biu":
-                    raise ConfigError(f"mask: expected a boolean array of shape {(ny, nx)}, got {m.shape}",
-                                      field="mask")
-                bad |= m.astype(bool)
-        flagged = extras.get("saturated")
-        if flagged is not None and flagged.any():
-            # pixels the file flags as saturated (full well or ADC): set to the saturation level, so
-            # that the integrator masks them in the frames where they occur (with its warning)
-            if sat is None:
-                sat = float(np.max(data)) + 1.0
-            data = data.astype(np.float64 if data.dtype.itemsize > 2 else np.float32)
-            data[flagged] = sat
-        saturated_pixels = 0
-        if sat is not None:
-            hit = (data >= sat) & ~bad[None]
-            saturated_pixels = int(np.count_nonzero(hit))
-            hot = hit.any(axis=0)
-            ref_frames = extras.get("reference")
-            if ref_frames is not None:
-                hot |= np.any(np.asarray(ref_frames) >= sat, axis=tuple(range(np.ndim(ref_frames) - 2)))
-                hot &= ~bad
-            if hot.any():
-                # Masking a pixel only in the frames where it saturates would integrate different pixel
-                # sets at different delays (a hot speckle in one frame biases that M(t) point): the
-                # pixels concerned are excluded from every frame instead.
-                warnings.warn(
-                    f"frames: {saturated_pixels} saturated pixels (>= {sat:g}) in "
-                    f"{int(np.count_nonzero(hit.any(axis=(1, 2))))} of {hit.shape[0]} frames; the "
-                    f"{int(np.count_nonzero(hot))} pixels concerned are masked in every frame",
-                    SaturationWarning,
-                    stacklevel=2,
-                )
-                bad = bad | hot
-
-        # beam centre
-        if geom.center is None:
-            prog.stage("finding the beam centre")
-            mean_frame = data.mean(axis=0, dtype=np.float64)
-            if sat is not None:
-                hot = np.any(data >= sat, axis=0)
-                centre_mask = bad | hot
-            else:
-                centre_mask = bad
-            mean_frame = mean_frame - (dark_v or 0.0)
-            geom = geom.with_center(find_beam_center(mean_frame, mask=centre_mask))
-        cx, cy = geom.center
-        corners = np.hypot(np.array([0, nx - 1]) - cx, np.array([[0], [ny - 1]]) - cy)
-        if bins is None:
-            bins = int(np.clip(np.ceil(corners.max()), 50, 1000))
-
-        # radial profiles
-        prog.stage("azimuthal integration", 1)
-        integ = AzimuthalIntegrator(geom, (ny, nx), bins=int(bins), mask=bad, beam_stop_radius=bs)
-        da = frames.copy(data=data)
-        profiles = integ.integrate(da, adu_per_photon=gain, saturation=sat, dark=dark_v)
-        ref_profiles = None
-        ref = extras.get("reference")
-        if ref is not None:
-            ref_profiles = integ.integrate(
-                ref if ref.ndim == 3 else ref.expand_dims("frame"), adu_per_photon=gain, saturation=sat,
-                dark=None if dark_v is None else dark_v / n_sum * extras.get("reference_summed", 1),
-            )
-            # the pump-on profiles are sums of n_sum frames per delay: bring the reference to the same
-            k_ref = n_sum / extras.get("reference_summed", 1)
-            if k_ref != 1:
-                ref_profiles["intensity"] = ref_profiles["intensity"] * k_ref
-                ref_profiles["sigma"] = ref_profiles["sigma"] * k_ref
-        monitor = extras.get("monitor")
-        if monitor is not None:
-            if not np.all(np.isfinite(monitor) & (monitor > 0)):
-                raise FileFormatError(f"{source}: monitor values must be positive", path=source)
-            scale = xr.DataArray(monitor / monitor.mean(), dims=("delay",))
-            profiles["intensity"] = profiles["intensity"] / scale
-            profiles["sigma"] = profiles["sigma"] / scale
-        prog.advance()
-
-        result, traces, rings, ring_ref, window, bkg = _analyse_profiles(
-            profiles, ref_profiles, extras, t0_given=t0_given, irf=irf, shape=shape, q_range=q_range,
-            cut_q=0.0 if bs is None else _q_of_radius(geom, bs),
-            source=source, prog=prog, wavelength=geom.wavelength,
-        )
-        result["geometry"] = {
-            "energy": geom.energy,
-            "distance": geom.distance,
-            "pixel_size": list(geom.pixel_size),
-            "center": list(geom.center),
-            "center_source": center_source,
-            "q_min": float(integ.edges[0]),
-            "q_max": float(integ.edges[-1]),
-        }
-        result["saturated_pixels"] = saturated_pixels
-        result["input"] = source
-        result["frames"] = {"n": int(n), "shape": [int(ny), int(nx)], "summed_per_delay": n_sum}
-        result["outputs"] = []
-        result = _json_clean(result)
-
+        scan = _read_scan(input, opts, prog)
+        _mask_saturated(scan)
+        if scan.geom.center is None:
+            _find_center(scan, prog)
+        integ, profiles, ref_profiles = _integrate(scan, opts.bins, prog)
+        settings = _ProfileSettings.of(opts, scan)
+        analysis = _analyse_profiles(profiles, ref_profiles, scan.extras, settings, prog)
+        result = _summary(analysis.result, scan, integ)
         if out is not None:
             assert paths is not None
-            ref_sel = np.asarray(traces["is_reference"].values, dtype=bool)
-            offset = dark_v or 0.0  # figures and movie show the signal above the dark level
-            ref_frame = (data[ref_sel].mean(axis=0) if ref_sel.any() else data[0].astype(float)) - offset
-            ds = _result_dataset(profiles, traces, rings, ring_ref, window, bkg, result, geom)
-            shown = data if not offset else data.astype(np.float32) - np.float32(offset)
-            _write_outputs(
-                out, paths, ds=ds, result=result, frames=frames, data=shown, ref_frame=ref_frame,
-                geom=geom, bad=bad, profiles=profiles, traces=traces, window=window, bkg=bkg,
-                overwrite=overwrite, movie=movie, prog=prog,
-            )
+            _write_outputs(out, paths, scan=scan, profiles=profiles, analysis=analysis, result=result,
+                           overwrite=overwrite, movie=movie, prog=prog)
     return result
+
+
+def _resolve_options(options: XrmsAnalysisOptions | None, keywords: dict[str, Any]) -> XrmsAnalysisOptions:
+    """The options object, with the fields given as keywords replaced."""
+    names = {f.name for f in fields(XrmsAnalysisOptions)}
+    unknown = [k for k in keywords if k not in names]
+    if unknown:
+        raise TypeError(f"analyze_xrms() got an unexpected keyword argument {unknown[0]!r}")
+    if options is None:
+        return XrmsAnalysisOptions(**keywords)
+    return replace(options, **keywords) if keywords else options
+
+
+@dataclass
+class _Scan:
+    """A delay scan read for :func:`analyze_xrms`, with the detector settings that apply to it.
+
+    ``data`` (the frame values), ``bad`` (True = excluded pixel), ``saturation``, ``geom`` and
+    ``saturated_pixels`` are updated by the masking and centring steps.
+    """
+
+    source: str
+    frames: xr.DataArray
+    extras: dict[str, Any]
+    geom: DetectorGeometry
+    center_source: str
+    n_sum: int  # frames summed per delay
+    dark: float | None  # [ADU], for the summed frames
+    gain: float  # [ADU / photon]
+    saturation: float | None  # [ADU], for the summed frames
+    beam_stop: float | None  # radius [m]
+    data: np.ndarray
+    bad: np.ndarray
+    saturated_pixels: int = 0
+
+
+def _read_scan(input: str | os.PathLike, opts: XrmsAnalysisOptions, prog) -> _Scan:
+    """Frames, geometry and detector settings (options, else the file's attributes), bad pixels."""
+    from spinscope.analysis.azimuthal import DetectorGeometry
+    from spinscope.units import parse_quantity
+
+    prog.stage("reading frames")
+    frames, extras = load_xrms_frames(
+        input, energy=opts.energy, distance=opts.distance, pixel_size=opts.pixel_size, center=opts.center,
+        delays=opts.delays, dataset=opts.dataset,
+    )
+    attrs = frames.attrs
+    geom = DetectorGeometry.from_attrs(attrs)
+    center_source = "given" if opts.center is not None else ("file" if geom.center is not None else "found")
+
+    n_sum = int(extras.get("n_summed", 1))
+    dark = opts.dark if opts.dark is not None else attrs.get("dark_level_adu")
+    dark = None if dark is None else float(dark) * n_sum
+    gain = opts.adu_per_photon if opts.adu_per_photon is not None else attrs.get("adu_per_photon", 1.0)
+    gain = float(gain)
+    if not (math.isfinite(gain) and gain > 0):
+        raise ConfigError(f"adu_per_photon: expected a positive number, got {gain!r}",
+                          field="adu_per_photon")
+    sat = opts.saturation if opts.saturation is not None else attrs.get("saturation_adu")
+    if sat is None and frames.dtype.kind in "iu" and n_sum == 1:
+        sat = float(np.iinfo(frames.dtype).max)
+    sat = None if sat is None else float(sat) * (n_sum if opts.saturation is None else 1)
+    bs = opts.beam_stop_radius if opts.beam_stop_radius is not None else attrs.get("beam_stop_radius_m")
+    bs = None if bs is None else parse_quantity(bs, "length", field="beam_stop_radius")
+
+    data = np.asarray(frames.values)
+    bad = _bad_pixels(extras.get("file_mask"), opts.mask, data.shape[1:])
+    return _Scan(source=str(input), frames=frames, extras=extras, geom=geom, center_source=center_source,
+                 n_sum=n_sum, dark=dark, gain=gain, saturation=sat, beam_stop=bs, data=data, bad=bad)
+
+
+def _bad_pixels(file_mask: np.ndarray | None, mask: Any, shape: tuple[int, int]) -> np.ndarray:
+    """The file's mask or'ed with the option's (a file or a boolean array); True = bad."""
+    ny, nx = shape
+    bad = np.zeros((ny, nx), dtype=bool)
+    if file_mask is not None:
+        bad |= file_mask
+    if mask is not None:
+        if isinstance(mask, str | os.PathLike):
+            bad |= read_mask(mask, (ny, nx))
+        else:
+            m = np.asarray(mask)
+            if m.shape != (ny, nx) or m.dtype.kind not in "biu":
+                raise ConfigError(f"mask: expected a boolean array of shape {(ny, nx)}, got {m.shape}",
+                                  field="mask")
+            bad |= m.astype(bool)
+    return bad
+
+
+def _mask_saturated(scan: _Scan) -> None:
+    """Exclude the pixels that saturate in any frame from every frame, with a warning.
+
+    Pixels the file flags as saturated (full well or ADC) are first set to the saturation level.
+    Called by :func:`analyze_xrms` directly: the warning points at its caller (``stacklevel=3``).
+    """
+    from spinscope.analysis.azimuthal import SaturationWarning
+
+    data, bad, sat, extras = scan.data, scan.bad, scan.saturation, scan.extras
+    flagged = extras.get("saturated")
+    if flagged is not None and flagged.any():
+        # pixels the file flags as saturated (full well or ADC): set to the saturation level, so
+        # that the integrator masks them in the frames where they occur (with its warning)
+        if sat is None:
+            sat = float(np.max(data)) + 1.0
+        data = data.astype(np.float64 if data.dtype.itemsize > 2 else np.float32)
+        data[flagged] = sat
+    scan.data, scan.saturation = data, sat
+    if sat is None:
+        return
+    hit = (data >= sat) & ~bad[None]
+    scan.saturated_pixels = int(np.count_nonzero(hit))
+    hot = hit.any(axis=0)
+    ref_frames = extras.get("reference")
+    if ref_frames is not None:
+        hot |= np.any(np.asarray(ref_frames) >= sat, axis=tuple(range(np.ndim(ref_frames) - 2)))
+        hot &= ~bad
+    if hot.any():
+        # Masking a pixel only in the frames where it saturates would integrate different pixel
+        # sets at different delays (a hot speckle in one frame biases that M(t) point): the
+        # pixels concerned are excluded from every frame instead.
+        warnings.warn(
+            f"frames: {scan.saturated_pixels} saturated pixels (>= {sat:g}) in "
+            f"{int(np.count_nonzero(hit.any(axis=(1, 2))))} of {hit.shape[0]} frames; the "
+            f"{int(np.count_nonzero(hot))} pixels concerned are masked in every frame",
+            SaturationWarning,
+            stacklevel=3,
+        )
+        scan.bad = bad | hot
+
+
+def _find_center(scan: _Scan, prog) -> None:
+    """Beam centre from the point symmetry of the mean frame above the dark level."""
+    from spinscope.analysis.azimuthal import find_beam_center
+
+    prog.stage("finding the beam centre")
+    data, sat = scan.data, scan.saturation
+    mean_frame = data.mean(axis=0, dtype=np.float64)
+    if sat is not None:
+        hot = np.any(data >= sat, axis=0)
+        centre_mask = scan.bad | hot
+    else:
+        centre_mask = scan.bad
+    mean_frame = mean_frame - (scan.dark or 0.0)
+    scan.geom = scan.geom.with_center(find_beam_center(mean_frame, mask=centre_mask))
+
+
+def _integrate(scan: _Scan, bins: int | None, prog) -> tuple[Any, xr.Dataset, xr.Dataset | None]:
+    """The integrator and the radial profiles of the frames and of the pump-off frames (or ``None``).
+
+    The pump-off profiles are brought to the number of frames summed per delay; the profiles are
+    divided by the normalised monitor when the file has one.
+    """
+    from spinscope.analysis.azimuthal import AzimuthalIntegrator
+
+    n, ny, nx = scan.data.shape
+    cx, cy = scan.geom.center
+    corners = np.hypot(np.array([0, nx - 1]) - cx, np.array([[0], [ny - 1]]) - cy)
+    if bins is None:
+        bins = int(np.clip(np.ceil(corners.max()), 50, 1000))
+
+    prog.stage("azimuthal integration", 1)
+    integ = AzimuthalIntegrator(scan.geom, (ny, nx), bins=int(bins), mask=scan.bad,
+                                beam_stop_radius=scan.beam_stop)
+    profiles = integ.integrate(scan.frames.copy(data=scan.data), adu_per_photon=scan.gain,
+                               saturation=scan.saturation, dark=scan.dark)
+    ref_profiles = None
+    ref = scan.extras.get("reference")
+    if ref is not None:
+        ref_summed = scan.extras.get("reference_summed", 1)
+        ref_profiles = integ.integrate(
+            ref if ref.ndim == 3 else ref.expand_dims("frame"), adu_per_photon=scan.gain,
+            saturation=scan.saturation,
+            dark=None if scan.dark is None else scan.dark / scan.n_sum * ref_summed,
+        )
+        # the pump-on profiles are sums of n_sum frames per delay: bring the reference to the same
+        k_ref = scan.n_sum / ref_summed
+        if k_ref != 1:
+            ref_profiles["intensity"] = ref_profiles["intensity"] * k_ref
+            ref_profiles["sigma"] = ref_profiles["sigma"] * k_ref
+    monitor = scan.extras.get("monitor")
+    if monitor is not None:
+        if not np.all(np.isfinite(monitor) & (monitor > 0)):
+            raise FileFormatError(f"{scan.source}: monitor values must be positive", path=scan.source)
+        scale = xr.DataArray(monitor / monitor.mean(), dims=("delay",))
+        profiles["intensity"] = profiles["intensity"] / scale
+        profiles["sigma"] = profiles["sigma"] / scale
+    prog.advance()
+    return integ, profiles, ref_profiles
+
+
+def _summary(result: dict[str, Any], scan: _Scan, integ) -> dict[str, Any]:
+    """The JSON-ready result: the profile analysis with the geometry, the input and the frames."""
+    n, ny, nx = scan.data.shape
+    geom = scan.geom
+    result["geometry"] = {
+        "energy": geom.energy,
+        "distance": geom.distance,
+        "pixel_size": list(geom.pixel_size),
+        "center": list(geom.center),
+        "center_source": scan.center_source,
+        "q_min": float(integ.edges[0]),
+        "q_max": float(integ.edges[-1]),
+    }
+    result["saturated_pixels"] = scan.saturated_pixels
+    result["input"] = scan.source
+    result["frames"] = {"n": int(n), "shape": [int(ny), int(nx)], "summed_per_delay": scan.n_sum}
+    result["outputs"] = []
+    return _json_clean(result)
 
 
 def _q_of_radius(geom, r: float) -> float:
@@ -940,72 +1065,193 @@ def _q_of_radius(geom, r: float) -> float:
     return 4.0 * math.pi * math.sin(0.5 * math.atan2(float(r), geom.distance)) / geom.wavelength
 
 
-def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q_range, cut_q, source, prog,
-                      wavelength=None):
-    """Ring, M(t), q1(t) and the fits; returns (result dict, traces, rings, reference ring, window, B(q))."""
-    from spinscope.analysis.rings import fit_ring, integrated_intensity, magnetisation_trace
-    from spinscope.analysis.timetrace import fit_demagnetisation, fit_q1_trace, wall_velocity
+@dataclass(frozen=True)
+class _ProfileSettings:
+    """What the analysis of the radial profiles needs from the options and the geometry."""
 
+    shape: str
+    q_range: tuple[float, float] | None  # [1/m]
+    t0: float | None  # [s]
+    irf: float | None  # [s]
+    cut_q: float  # edge of the beam-stop shadow [1/m]
+    source: str
+    wavelength: float | None  # [m]
+
+    @classmethod
+    def of(cls, opts: XrmsAnalysisOptions, scan: _Scan) -> _ProfileSettings:
+        """The settings of ``opts`` with the beam-stop edge and the wavelength of the scan's geometry."""
+        return cls(
+            shape=opts.shape, q_range=opts.q_range, t0=opts.t0_seconds, irf=opts.irf_fwhm_seconds,
+            cut_q=0.0 if scan.beam_stop is None else _q_of_radius(scan.geom, scan.beam_stop),
+            source=scan.source, wavelength=scan.geom.wavelength,
+        )
+
+
+@dataclass
+class _ProfileAnalysis:
+    """Result of :func:`_analyse_profiles`."""
+
+    result: dict[str, Any]  # not yet JSON-ready
+    traces: xr.Dataset  # M(t), q1(t) and the reference delays
+    rings: xr.Dataset  # ring fits per delay
+    ring_ref: dict[str, Any]  # ring fit of the reference profile
+    window: tuple[float, float]  # [1/m]
+    background: np.ndarray  # baseline B(q) of the reference ring
+
+
+@dataclass
+class _MFit:
+    """Result of :func:`_fit_m`."""
+
+    m: np.ndarray
+    m_err: np.ndarray
+    fit: dict[str, Any]
+    t_ref: float  # delays before it form the reference [s]; -inf: none (pump-off frames)
+    ring_ref: dict[str, Any]
+    window: tuple[float, float]  # [1/m]
+    background: np.ndarray
+
+
+def _analyse_profiles(profiles: xr.Dataset, ref_profiles: xr.Dataset | None, extras: dict[str, Any],
+                      s: _ProfileSettings, prog) -> _ProfileAnalysis:
+    """Ring, M(t), q1(t) and the fits of the radial profiles (steps 4 to 6 of the module docstring)."""
     delays = np.asarray(profiles["delay"].values, dtype=float)
     n = delays.size
     if n < 6:
-        raise DataRangeError(f"{source}: {n} delays; a delay scan needs at least 6 to fit M(t)",
+        raise DataRangeError(f"{s.source}: {n} delays; a delay scan needs at least 6 to fit M(t)",
                              field="delay")
     per_delay_ref = ref_profiles is not None and bool(extras.get("reference_per_delay"))
+    ref_mean, ref_kind = _first_reference(profiles, ref_profiles, per_delay_ref, s)
+    ring_ref, window = _reference_ring(ref_mean, shape=s.shape, q_range=s.q_range, source=s.source,
+                                       cut_q=s.cut_q, wavelength=s.wavelength)
+    if per_delay_ref:
+        profiles, ref_profiles = _normalise_flux(profiles, ref_profiles, window, s.source)
 
-    # the reference profile: pump-off frames, or the earliest delays (t0 unknown yet)
+    prog.stage("fitting M(t)")
+    mfit = _fit_m(profiles, ref_profiles, ring_ref, window, s)
+    fit, ring_ref, window = mfit.fit, mfit.ring_ref, mfit.window
+    is_ref = delays < mfit.t_ref
+
+    prog.stage("ring fits", n)
+    rings = _ring_fits(profiles, ring_ref["background_model"], window, s, prog)
+    q1, q1_err = rings["q1"].values, rings["q1_err"].values
+    prog.stage("fitting q1(t)")
+    q1_dyn = _q1_dynamics(delays, q1, q1_err, is_ref, fit, s)
+
+    traces = xr.Dataset(
+        {
+            "m": ("delay", mfit.m, {"units": "", "long_name": "M(t) / M(t < t0)"}),
+            "m_err": ("delay", mfit.m_err, {"units": ""}),
+            "is_reference": ("delay", is_ref, {"units": "", "long_name": "delay in the M(t) reference"}),
+            "q1": rings["q1"],
+            "q1_err": rings["q1_err"],
+        },
+        coords={"delay": profiles["delay"]},
+    )
+    t_ref = mfit.t_ref
+    result = {
+        "fit": fit,
+        "fit_q1": q1_dyn["fit_q1"],
+        "period": ring_ref["period"],
+        "period_err": ring_ref["period_err"],
+        "correlation_length": ring_ref["correlation_length"],
+        "correlation_length_err": ring_ref["correlation_length_err"],
+        "q1_ref": q1_dyn["q1_ref"],
+        "q_shift": q1_dyn["q_shift"],
+        "wall": q1_dyn["wall"],
+        "delay": delays,
+        "m": mfit.m,
+        "m_err": mfit.m_err,
+        "q1": q1,
+        "q1_err": q1_err,
+        "reference": ref_kind,
+        "t0_reference": t_ref if math.isfinite(t_ref) else None,
+        "n_reference": int(is_ref.sum()) if ref_profiles is None else None,
+        "q_window": list(window),
+        "ring_shape": s.shape,
+        "ring_background": ring_ref["background_model"],
+    }
+    return _ProfileAnalysis(result=result, traces=traces, rings=rings, ring_ref=ring_ref, window=window,
+                            background=mfit.background)
+
+
+def _first_reference(profiles: xr.Dataset, ref_profiles: xr.Dataset | None, per_delay_ref: bool,
+                     s: _ProfileSettings) -> tuple[xr.Dataset, str]:
+    """The reference profile (pump-off frames, else the delays before t0 or the earliest tenth) and
+    how it was made."""
     if ref_profiles is not None:
         lead = [d for d in ref_profiles["intensity"].dims if d != "q"]
         ref_mean = ref_profiles[["intensity"]].mean(lead)
         k = int(np.prod([ref_profiles.sizes[d] for d in lead])) if lead else 1
         ref_mean["sigma"] = np.sqrt((ref_profiles["sigma"] ** 2).sum(lead)) / k
-        ref_kind = "pump-off frames" + (" (per delay)" if per_delay_ref else "")
+        return ref_mean, "pump-off frames" + (" (per delay)" if per_delay_ref else "")
+    delays = np.asarray(profiles["delay"].values, dtype=float)
+    n = delays.size
+    if s.t0 is not None:
+        pre = delays < s.t0
+        if not pre.any():
+            raise DataRangeError(
+                f"t0: no delay before t0 = {s.t0:.4g} s (delays from {delays.min():.4g} s); the scan "
+                "needs delays before time zero, or pump-off frames",
+                field="t0",
+            )
     else:
-        if t0_given is not None:
-            pre = delays < t0_given
-            if not pre.any():
-                raise DataRangeError(
-                    f"t0: no delay before t0 = {t0_given:.4g} s (delays from {delays.min():.4g} s); the scan "
-                    "needs delays before time zero, or pump-off frames",
-                    field="t0",
-                )
-        else:
-            pre = np.arange(n) < max(2, n // 10)
-        ref_mean = _mean_profile(profiles, pre)
-        ref_kind = "delays before t0"
-    ring_ref, window = _reference_ring(ref_mean, shape=shape, q_range=q_range, source=source, cut_q=cut_q,
-                                       wavelength=wavelength)
+        pre = np.arange(n) < max(2, n // 10)  # t0 unknown yet
+    return _mean_profile(profiles, pre), "delays before t0"
+
+
+def _normalise_flux(profiles: xr.Dataset, ref_profiles: xr.Dataset, window: tuple[float, float],
+                    source: str) -> tuple[xr.Dataset, xr.Dataset]:
+    """Both stacks divided by the incident flux at each delay, measured by the pump-off frames.
+
+    The ratio of the pump-off ring-window intensity at a delay to its mean measures the flux at that
+    delay (source drift); after the division the averaged pump-off profile is the reference (exact when
+    the dark level has been subtracted).
+    """
+    from spinscope.analysis.rings import integrated_intensity
+
+    s_off = integrated_intensity(ref_profiles, q_range=window)["integral"].values
+    if not np.all(np.isfinite(s_off) & (s_off > 0)):
+        raise DataRangeError(f"{source}: pump-off intensity is not positive at every delay",
+                             field="reference")
+    ref_scale = s_off / s_off.mean()
+    profiles = profiles.copy()
+    ref_profiles = ref_profiles.copy()
+    for ds_ in (profiles, ref_profiles):
+        for var in ("intensity", "sigma"):
+            v = ds_[var].transpose("delay", "q")
+            ds_[var] = v.copy(data=v.values / ref_scale[:, None])
+    return profiles, ref_profiles
+
+
+def _m_trace(profiles, ref_profiles, t_ref: float, window, bkg) -> tuple[np.ndarray, np.ndarray]:
+    """M(t) and its error with the delays before ``t_ref`` [s] (or the pump-off frames) as reference."""
+    from spinscope.analysis.rings import magnetisation_trace
+
+    tr = magnetisation_trace(profiles, t0=t_ref, q_range=window, background=bkg, reference=ref_profiles)
+    return tr["m"].values, tr["m_err"].values
+
+
+def _fit_m(profiles: xr.Dataset, ref_profiles: xr.Dataset | None, ring_ref: dict[str, Any],
+           window: tuple[float, float], s: _ProfileSettings) -> _MFit:
+    """M(t) and its demagnetisation fit.
+
+    Without ``t0`` and pump-off frames, a first fit with the earliest tenth of the delays as reference
+    finds time zero; the delays before ``t0 - FWHM_IRF`` then form the reference, whose ring fit
+    replaces ``ring_ref`` and ``window``.
+    """
+    from spinscope.analysis.timetrace import fit_demagnetisation
+
+    delays = np.asarray(profiles["delay"].values, dtype=float)
+    n = delays.size
     q = np.asarray(profiles["q"].values, dtype=float)
     bkg = _baseline(ring_ref, q)
-
-    ref_scale = np.ones(n)
-    if per_delay_ref:
-        # pump-off frames at every delay: the ratio of their ring-window intensity to its mean measures
-        # the incident flux at that delay (source drift); both stacks are divided by it, after which the
-        # averaged pump-off profile is the reference (exact when the dark level has been subtracted)
-        s_off = integrated_intensity(ref_profiles, q_range=window)["integral"].values
-        if not np.all(np.isfinite(s_off) & (s_off > 0)):
-            raise DataRangeError(f"{source}: pump-off intensity is not positive at every delay",
-                                 field="reference")
-        ref_scale = s_off / s_off.mean()
-        profiles = profiles.copy()
-        ref_profiles = ref_profiles.copy()
-        for ds_ in (profiles, ref_profiles):
-            for var in ("intensity", "sigma"):
-                v = ds_[var].transpose("delay", "q")
-                ds_[var] = v.copy(data=v.values / ref_scale[:, None])
-
-    def m_trace(t_ref: float):
-        tr = magnetisation_trace(profiles, t0=t_ref, q_range=window, background=bkg, reference=ref_profiles)
-        return tr["m"].values, tr["m_err"].values
-
-    prog.stage("fitting M(t)")
-    if t0_given is None and ref_profiles is None:
+    if s.t0 is None and ref_profiles is None:
         # preliminary reference: the earliest tenth of the scan
         pre_n = max(2, n // 10)
         t_pre = 0.5 * (delays[pre_n - 1] + delays[min(pre_n, n - 1)])
-        m0, e0 = m_trace(t_pre)
-        fit0 = fit_demagnetisation(delays, m0, e0, irf_fwhm=irf)
+        m0, e0 = _m_trace(profiles, ref_profiles, t_pre, window, bkg)
+        fit0 = fit_demagnetisation(delays, m0, e0, irf_fwhm=s.irf)
         t_ref = fit0["t0"] - (fit0["fwhm"] or 0.0)
         if not np.any(delays < t_ref):
             raise DataRangeError(
@@ -1016,42 +1262,47 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
         t0_start = fit0["t0"]
         # the reference ring from the final reference delays
         ring_ref, window = _reference_ring(
-            _mean_profile(profiles, delays < t_ref), shape=shape, q_range=q_range or window, source=source,
-            cut_q=cut_q, wavelength=wavelength,
+            _mean_profile(profiles, delays < t_ref), shape=s.shape, q_range=s.q_range or window,
+            source=s.source, cut_q=s.cut_q, wavelength=s.wavelength,
         )
         bkg = _baseline(ring_ref, q)
     else:
-        t_ref = t0_given if t0_given is not None else -math.inf
-        t0_start = t0_given
-    m, m_err = m_trace(t_ref if math.isfinite(t_ref) else 0.0)
-    fit = fit_demagnetisation(delays, m, m_err, t0=t0_start, irf_fwhm=irf, slow_recovery="auto")
-    if ref_profiles is not None and t0_given is None:
+        t_ref = s.t0 if s.t0 is not None else -math.inf
+        t0_start = s.t0
+    m, m_err = _m_trace(profiles, ref_profiles, t_ref if math.isfinite(t_ref) else 0.0, window, bkg)
+    fit = fit_demagnetisation(delays, m, m_err, t0=t0_start, irf_fwhm=s.irf, slow_recovery="auto")
+    if ref_profiles is not None and s.t0 is None:
         t_ref = fit["t0"] - (fit["fwhm"] or 0.0)
-    is_ref = delays < t_ref
+    return _MFit(m=m, m_err=m_err, fit=fit, t_ref=t_ref, ring_ref=ring_ref, window=window, background=bkg)
 
-    prog.stage("ring fits", n)
+
+def _ring_fits(profiles: xr.Dataset, background: str, window: tuple[float, float], s: _ProfileSettings,
+               prog) -> xr.Dataset:
+    """Ring fit of every delay's profile (NaN where a fit fails): q1, width, amplitude, period, xi."""
+    from spinscope.analysis.rings import fit_ring
+
+    n = profiles.sizes["delay"]
     keys = ("q0", "fwhm", "amplitude", "period", "correlation_length")
-    vals = {f"{k}{s}": np.full(n, np.nan) for k in keys for s in ("", "_err")}
+    vals = {f"{k}{e}": np.full(n, np.nan) for k in keys for e in ("", "_err")}
     for i in range(n):
         try:
-            r = fit_ring(profiles.isel(delay=i), shape=shape, background=ring_ref["background_model"],
-                         q_range=window, wavelength=wavelength)
+            r = fit_ring(profiles.isel(delay=i), shape=s.shape, background=background, q_range=window,
+                         wavelength=s.wavelength)
         except DataRangeError:
             r = None
         if r is not None:
             for k in vals:
                 vals[k][i] = r[k]
         prog.advance()
-    rings = xr.Dataset(
+    amplitude_units = profiles["intensity"].attrs.get("units", "") + " 1/m"
+    return xr.Dataset(
         {
             "q1": ("delay", vals["q0"], {"units": "1/m", "long_name": "first-order ring position"}),
             "q1_err": ("delay", vals["q0_err"], {"units": "1/m"}),
             "ring_fwhm": ("delay", vals["fwhm"], {"units": "1/m"}),
             "ring_fwhm_err": ("delay", vals["fwhm_err"], {"units": "1/m"}),
-            "ring_amplitude": ("delay", vals["amplitude"],
-                               {"units": profiles["intensity"].attrs.get("units", "") + " 1/m"}),
-            "ring_amplitude_err": ("delay", vals["amplitude_err"],
-                                   {"units": profiles["intensity"].attrs.get("units", "") + " 1/m"}),
+            "ring_amplitude": ("delay", vals["amplitude"], {"units": amplitude_units}),
+            "ring_amplitude_err": ("delay", vals["amplitude_err"], {"units": amplitude_units}),
             "period": ("delay", vals["period"], {"units": "m"}),
             "period_err": ("delay", vals["period_err"], {"units": "m"}),
             "correlation_length": ("delay", vals["correlation_length"], {"units": "m"}),
@@ -1059,9 +1310,14 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
         },
         coords={"delay": profiles["delay"]},
     )
-    q1, q1_err = vals["q0"], vals["q0_err"]
+
+
+def _q1_dynamics(delays: np.ndarray, q1: np.ndarray, q1_err: np.ndarray, is_ref: np.ndarray,
+                 fit: dict[str, Any], s: _ProfileSettings) -> dict[str, Any]:
+    """``q1_ref`` [1/m] (weighted mean before t0), the fit of q1(t), the wall velocity and the shift."""
+    from spinscope.analysis.timetrace import fit_q1_trace, wall_velocity
+
     ok = np.isfinite(q1) & np.isfinite(q1_err) & (q1_err > 0)
-    prog.stage("fitting q1(t)")
     fit_q1 = None
     q1_ref = float("nan")
     if (ok & is_ref).any():
@@ -1069,63 +1325,33 @@ def _analyse_profiles(profiles, ref_profiles, extras, *, t0_given, irf, shape, q
         q1_ref = float(np.average(q1[ok & is_ref], weights=w))
         try:
             fit_q1 = fit_q1_trace(delays[ok], q1[ok], q1_err[ok], t0=fit["t0"], reference=q1_ref,
-                                  irf_fwhm=irf)
+                                  irf_fwhm=s.irf)
         except (DataRangeError, ConfigError):
             fit_q1 = None
     wall = None
     late = ok & (delays > fit["t0"] + 3.0 * fit["tau_m"])
     if late.sum() >= 3:
         try:
-            wall = wall_velocity(delays[late], q1[late], q1_err[late], wavelength=wavelength)
+            wall = wall_velocity(delays[late], q1[late], q1_err[late], wavelength=s.wavelength)
         except DataRangeError:
             wall = None
     last = np.flatnonzero(ok)
     q_shift = float(q1[last[-1]] / q1_ref - 1.0) if last.size and math.isfinite(q1_ref) else float("nan")
-
-    traces = xr.Dataset(
-        {
-            "m": ("delay", m, {"units": "", "long_name": "M(t) / M(t < t0)"}),
-            "m_err": ("delay", m_err, {"units": ""}),
-            "is_reference": ("delay", is_ref, {"units": "", "long_name": "delay in the M(t) reference"}),
-            "q1": rings["q1"],
-            "q1_err": rings["q1_err"],
-        },
-        coords={"delay": profiles["delay"]},
-    )
-    result = {
-        "fit": fit,
-        "fit_q1": fit_q1,
-        "period": ring_ref["period"],
-        "period_err": ring_ref["period_err"],
-        "correlation_length": ring_ref["correlation_length"],
-        "correlation_length_err": ring_ref["correlation_length_err"],
-        "q1_ref": q1_ref,
-        "q_shift": q_shift,
-        "wall": wall,
-        "delay": delays,
-        "m": m,
-        "m_err": m_err,
-        "q1": q1,
-        "q1_err": q1_err,
-        "reference": ref_kind,
-        "t0_reference": t_ref if math.isfinite(t_ref) else None,
-        "n_reference": int(is_ref.sum()) if ref_profiles is None else None,
-        "q_window": list(window),
-        "ring_shape": shape,
-        "ring_background": ring_ref["background_model"],
-    }
-    return result, traces, rings, ring_ref, window, bkg
+    return {"fit_q1": fit_q1, "q1_ref": q1_ref, "wall": wall, "q_shift": q_shift}
 
 
-def _result_dataset(profiles, traces, rings, ring_ref, window, bkg, result, geom) -> xr.Dataset:
+def _result_dataset(profiles: xr.Dataset, analysis: _ProfileAnalysis, result: dict[str, Any],
+                    geom: DetectorGeometry) -> xr.Dataset:
+    """The NeXus output: profiles, baseline, reference ring model, traces, ring fits and fit curves."""
     from spinscope.curves import demag_curve
 
+    traces, rings, ring_ref = analysis.traces, analysis.rings, analysis.ring_ref
     q = np.asarray(profiles["q"].values, dtype=float)
     ds = profiles[["intensity", "sigma", "npix"]].copy()
     ds["q"].attrs["units"] = "1/m"
     ds["delay"].attrs["units"] = "s"
-    ds["background"] = ("q", bkg, {"units": profiles["intensity"].attrs.get("units", ""),
-                                   "long_name": "baseline B(q) of the reference ring fit"})
+    ds["background"] = ("q", analysis.background, {"units": profiles["intensity"].attrs.get("units", ""),
+                                                    "long_name": "baseline B(q) of the reference ring fit"})
     ds["reference_ring_model"] = ("q", _ring_model(ring_ref, q), {"units": profiles["intensity"].attrs.get(
         "units", ""), "long_name": "ring fit of the reference profile"})
     for k in ("m", "m_err", "is_reference"):
@@ -1148,7 +1374,7 @@ def _result_dataset(profiles, traces, rings, ring_ref, window, bkg, result, geom
         ds["q1_fit"] = ("delay", curve(result["fit_q1"]) * result["fit_q1"]["q1_ref"], {"units": "1/m"})
     ds.attrs = {
         **geom.to_attrs(),
-        "q_window": list(window),
+        "q_window": list(analysis.window),
         "fit": json.dumps(result["fit"]),
         "fit_q1": json.dumps(result["fit_q1"]),
         "period_m": result["period"] if result["period"] is not None else float("nan"),
@@ -1160,9 +1386,13 @@ def _result_dataset(profiles, traces, rings, ring_ref, window, bkg, result, geom
     return ds
 
 
-def _write_outputs(out: Path, paths, *, ds, result, frames, data, ref_frame, geom, bad, profiles, traces,
-                   window, bkg, overwrite, movie, prog) -> None:
-    """Write every output into a staging folder, then move the files into ``out`` one by one."""
+def _write_outputs(out: Path, paths: dict[str, Path], *, scan: _Scan, profiles: xr.Dataset,
+                   analysis: _ProfileAnalysis, result: dict[str, Any], overwrite: bool, movie: bool,
+                   prog) -> None:
+    """Write every output into a staging folder, then move the files into ``out`` one by one.
+
+    ``result["outputs"]`` is set to the written files.
+    """
     from spinscope.io import write_nexus
     from spinscope.viz.scattering import (
         plot_detector_image,
@@ -1171,12 +1401,19 @@ def _write_outputs(out: Path, paths, *, ds, result, frames, data, ref_frame, geo
         write_movie,
     )
 
+    data, geom, bad, window, traces = scan.data, scan.geom, scan.bad, analysis.window, analysis.traces
+    ref_sel = np.asarray(traces["is_reference"].values, dtype=bool)
+    offset = scan.dark or 0.0  # figures and movie show the signal above the dark level
+    ref_frame = (data[ref_sel].mean(axis=0) if ref_sel.any() else data[0].astype(float)) - offset
+    ds = _result_dataset(profiles, analysis, result, geom)
+    shown = data if not offset else data.astype(np.float32) - np.float32(offset)
+
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".xrms-analysis.", suffix=".part", dir=out))
     done = False
     try:
-        prog.stage("writing outputs", 4 + (data.shape[0] if movie else 0))
+        prog.stage("writing outputs", 4 + (shown.shape[0] if movie else 0))
         names = [k for k in ("nexus", "json", "detector", "profiles", "traces", "movie")
                  if movie or k != "movie"]
         final = {k: paths[k] for k in names}
@@ -1195,7 +1432,7 @@ def _write_outputs(out: Path, paths, *, ds, result, frames, data, ref_frame, geo
         plot_time_traces(traces, tmp["traces"], fit=result["fit"], fit_q1=result["fit_q1"], title=title)
         prog.advance()
         if movie:
-            write_movie(data, tmp["movie"], delays=frames["delay"].values, mask=bad, max_size=384,
+            write_movie(shown, tmp["movie"], delays=scan.frames["delay"].values, mask=bad, max_size=384,
                         progress=prog.advance)
         tmp["json"].write_text(json.dumps(result, indent=2, allow_nan=False) + "\n")
         for k in names:
