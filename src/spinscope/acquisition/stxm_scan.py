@@ -234,7 +234,30 @@ class BunchBudget:
     @classmethod
     def for_scan(cls, scan: ScanPattern, ring: RingTiming, *, photons_per_bunch: float, channels: int,
                  even_odd: bool) -> BunchBudget:
-        """The budget of ``scan`` on ``ring``; raises :class:`ConfigError` below one bunch per channel."""
+        """The budget of ``scan`` on ``ring``.
+
+        Parameters
+        ----------
+        scan
+            The raster (its ``dwell`` [s]).
+        ring
+            The storage ring (its ``bunch_rate`` [1/s]).
+        photons_per_bunch
+            Photons per bunch in the focus [photons].
+        channels
+            Time channels per pixel.
+        even_odd
+            Even/odd normalisation: half of the bunches see the pumped state, half the reference.
+
+        Returns
+        -------
+        BunchBudget
+
+        Raises
+        ------
+        ConfigError
+            When the dwell gives less than one bunch per channel.
+        """
         bunches_total = scan.dwell * ring.bunch_rate
         pumped_share = 0.5 if even_odd else 1.0
         n_b = int(math.floor(bunches_total * pumped_share / channels))

@@ -190,6 +190,10 @@ def _convolve(images, kernel):
 class STXM:
     """A scanning transmission X-ray microscope with APD detection at a storage-ring beamline.
 
+    The exposure model of a raster scan (:class:`spinscope.acquisition.protocols.ExposureModel`): a
+    measurement is run by the scan plan, ``run_stxm_scan(stxm, magnetisation, scan, timing=...,
+    rng=...)`` (:func:`spinscope.acquisition.stxm_scan.run_stxm_scan`).
+
     Parameters
     ----------
     beamline
@@ -411,7 +415,16 @@ class STXM:
         return conv(smear_movie(tr, period=period, t0=t0, channel_times=channel_times, sigma=sigma))
 
     def metadata(self) -> dict[str, Any]:
-        """Parameters of the instrument as dataset attributes (SI; energy [eV]), grouped by component."""
+        """Parameters of the instrument as dataset attributes, grouped by component.
+
+        Returns
+        -------
+        dict
+            Source and beamline (ring timing [Hz, s], ``beam_current`` [A], ``photon_energy`` [eV],
+            ``flux_in_focus`` [1/s], ``photons_per_bunch``), zone-plate optics [m], sample (``tilt``
+            [rad], static XMCD contrast, ``layers`` as ``material:thickness[m]:magnetic``) and detector
+            (quantum efficiency, ``dead_time`` [s], ``dark_count_rate`` [1/s]).
+        """
         ring, zp, det = self.ring, self.zone_plate, self.detector
         sc = self.static_contrast()
         source = {"ring": ring.name, "rf_frequency": ring.rf_frequency,
