@@ -40,6 +40,7 @@ import numpy as np
 from scipy.special import erfc, erfcx
 
 from spinscope.errors import DataRangeError
+from spinscope.timing import FWHM_TO_SIGMA
 
 __all__ = [
     "FWHM_TO_SIGMA",
@@ -49,8 +50,7 @@ __all__ = [
     "gaussian_step",
 ]
 
-#: sigma = FWHM * FWHM_TO_SIGMA for a Gaussian: 1 / (2 sqrt(2 ln 2)).
-FWHM_TO_SIGMA = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
+#: sigma = FWHM * FWHM_TO_SIGMA for a Gaussian: 1 / (2 sqrt(2 ln 2)) (from :mod:`spinscope.timing`).
 
 
 def gaussian_step(t, sigma: float):

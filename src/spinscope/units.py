@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from spinscope.constants import HC_EV_M
 from spinscope.errors import ParameterRangeError, UnitError
 
 __all__ = [
@@ -30,8 +31,6 @@ __all__ = [
     "wavelength_to_energy",
 ]
 
-#: h c [eV m], CODATA 2018 exact: 1.239841984e-6 eV m.
-HC_EV_M = 1.239841984332e-6
 
 #: Dimension name -> (SI unit the value is returned in, example shown in error messages).
 DIMENSIONS: dict[str, tuple[str, str]] = {

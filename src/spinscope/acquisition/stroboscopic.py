@@ -35,6 +35,8 @@ from fractions import Fraction
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.timing import FWHM_PER_SIGMA, sampling_attenuation
+from spinscope.units import check_positive
 
 __all__ = [
     "StroboscopicScheme",
@@ -158,9 +160,7 @@ class StroboscopicScheme:
     jitter_rms: float = 0.0
 
     def __post_init__(self):
-        f = float(self.rf_frequency)
-        if not math.isfinite(f) or f <= 0:
-            raise ConfigError(f"rf_frequency: expected a positive frequency, got {self.rf_frequency!r}")
+        f = check_positive(self.rf_frequency, "rf_frequency", "a positive frequency")
         object.__setattr__(self, "rf_frequency", f)
         m, n = parse_ratio((self.m, self.n))
         g = math.gcd(m, n)
@@ -175,9 +175,7 @@ class StroboscopicScheme:
         object.__setattr__(self, "m", m)
         object.__setattr__(self, "n", n)
         for name in ("bunch_rms", "jitter_rms"):
-            v = float(getattr(self, name))
-            if not math.isfinite(v) or v < 0:
-                raise ConfigError(f"{name}: expected a non-negative duration, got {v!r}")
+            v = check_positive(getattr(self, name), name, "a non-negative duration", allow_zero=True)
             object.__setattr__(self, name, v)
 
     @classmethod
@@ -219,8 +217,7 @@ class StroboscopicScheme:
     def attenuation(self, frequency=None):
         """Amplitude factor at ``frequency`` (default: the excitation frequency)."""
         f = self.excitation_frequency if frequency is None else frequency
-        out = np.exp(-0.5 * (2.0 * np.pi * np.asarray(f, dtype=float) * self.smear_rms) ** 2)
-        return float(out) if out.ndim == 0 else out
+        return sampling_attenuation(f, self.smear_rms)
 
     def channel(self, bucket_index):
         """Time channel of absolute bucket number(s) ``k``: ``(k M) mod N``."""
@@ -362,7 +359,7 @@ def smear_periodic(samples, period: float, sigma: float, axis: int = -1) -> np.n
     a = np.asarray(samples, dtype=float)
     n = a.shape[axis]
     q = np.fft.rfftfreq(n, d=1.0 / n)  # harmonic numbers 0..n/2
-    filt = np.exp(-0.5 * (2.0 * np.pi * q * sigma / period) ** 2)
+    filt = sampling_attenuation(q / period, sigma)
     shape = [1] * a.ndim
     shape[axis] = q.size
     spec = np.fft.rfft(a, axis=axis) * filt.reshape(shape)
@@ -461,18 +458,14 @@ def stxm_timing(
         ``ratio``, ``phases``, ``excitation_frequency``, ``equivalent_time_step``, ``frequency`` and
         ``attenuation`` (``None`` where undetermined).
     """
-    from spinscope.sources.storage_ring import FWHM_PER_SIGMA, StorageRing, ring_preset
+    from spinscope.sources.storage_ring import StorageRing, ring_preset
 
     r = ring if isinstance(ring, StorageRing) else ring_preset(str(ring))
     if bunch_fwhm is not None:
         r = r.with_(bunch_fwhm=bunch_fwhm)
-    jit = float(jitter_rms)
-    if not math.isfinite(jit) or jit < 0:
-        raise ConfigError(f"jitter: expected a non-negative duration, got {jitter_rms!r}")
+    jit = check_positive(jitter_rms, "jitter", "a non-negative duration", allow_zero=True)
     if frequency is not None:
-        f = float(frequency)
-        if not math.isfinite(f) or f <= 0:
-            raise ConfigError(f"frequency: expected a positive frequency, got {frequency!r}")
+        check_positive(frequency, "frequency", "a positive frequency")
     scheme = None
     if ratio is not None:
         m, n = parse_ratio(ratio)
@@ -486,7 +479,7 @@ def stxm_timing(
         scheme.check_fill(r.fill.filled, r.harmonic_number)
     sig = math.hypot(r.bunch_length_rms, jit)
     f_sig = frequency if frequency is not None else (scheme.excitation_frequency if scheme else None)
-    att = None if f_sig is None else math.exp(-0.5 * (2.0 * math.pi * float(f_sig) * sig) ** 2)
+    att = None if f_sig is None else sampling_attenuation(float(f_sig), sig)
     return {
         "ring": r.name,
         "rf_frequency": r.rf_frequency,

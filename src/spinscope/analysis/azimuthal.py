@@ -5,7 +5,8 @@ Geometry and integration are kept apart, as in pyFAI:
 - :class:`DetectorGeometry` (a small frozen dataclass) maps each pixel to its exact momentum transfer
   ``q = 4 pi sin(theta) / lambda`` with ``2 theta = atan(r / L)`` (flat detector normal to the beam,
   ``r`` the distance of the pixel centre from the beam centre, ``L`` the sample-detector distance)
-  and to its azimuth ``chi = atan2(dy, dx)``.
+  and to its azimuth ``chi = atan2(dy, dx)``; the mapping itself is :mod:`spinscope.geometry`, shared
+  with the detector simulation.
 - :class:`AzimuthalIntegrator` assigns every pixel to a q bin once (integer bin indices), stores the
   assignment as a sparse matrix ``A`` (bins x pixels, a one where a valid pixel falls in a bin), and
   integrates any number of frames as sparse matrix-vector products ``A @ frame``. ``A`` is stored
@@ -58,6 +59,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from spinscope import geometry
 from spinscope.errors import ConfigError, DataRangeError, FileFormatError
 from spinscope.units import HC_EV_M
 from spinscope.units import check_positive as _positive
@@ -124,7 +126,7 @@ class DetectorGeometry:
     @property
     def wavelength(self) -> float:
         """Photon wavelength ``h c / E`` [m]."""
-        return HC_EV_M / self.energy
+        return geometry.wavelength(self.energy)
 
     def with_center(self, center: tuple[float, float]) -> DetectorGeometry:
         """Copy with another beam centre ``(column, row)`` [pixels]."""
@@ -152,11 +154,7 @@ class DetectorGeometry:
         (numpy.ndarray, numpy.ndarray)
             ``dy`` of shape ``(ny, 1)`` and ``dx`` of shape ``(1, nx)`` [m] (broadcastable).
         """
-        cx, cy = self._require_center()
-        ny, nx = int(shape[0]), int(shape[1])
-        dy = ((np.arange(ny, dtype=float) - cy) * self.pixel_size[0])[:, None]
-        dx = ((np.arange(nx, dtype=float) - cx) * self.pixel_size[1])[None, :]
-        return dy, dx
+        return geometry.pixel_offsets(shape, self._require_center(), self.pixel_size)
 
     def radius(self, shape: tuple[int, int]) -> np.ndarray:
         """Distance of each pixel centre from the beam centre [m], shape ``(ny, nx)``."""
@@ -165,11 +163,11 @@ class DetectorGeometry:
 
     def two_theta(self, shape: tuple[int, int]) -> np.ndarray:
         """Scattering angle ``2 theta = atan(r / L)`` of each pixel [rad]."""
-        return np.arctan2(self.radius(shape), self.distance)
+        return geometry.two_theta(self.radius(shape), self.distance)
 
     def q_map(self, shape: tuple[int, int]) -> np.ndarray:
         """Momentum transfer ``q = 4 pi sin(theta) / lambda`` of each pixel [1/m]."""
-        return 4.0 * np.pi * np.sin(0.5 * self.two_theta(shape)) / self.wavelength
+        return geometry.q_from_two_theta(self.two_theta(shape), self.energy)
 
     def azimuth(self, shape: tuple[int, int]) -> np.ndarray:
         """Azimuth ``chi = atan2(dy, dx)`` of each pixel [rad], in (-pi, pi], x along columns."""
@@ -189,11 +187,7 @@ class DetectorGeometry:
         float or numpy.ndarray
             ``L tan(2 asin(q lambda / 4 pi))`` [m]; ``inf`` for ``2 theta >= 90 deg``.
         """
-        s = np.asarray(q, dtype=float) * self.wavelength / (4.0 * np.pi)
-        with np.errstate(invalid="ignore"):
-            tth = 2.0 * np.arcsin(np.clip(s, 0.0, 1.0))
-            r = np.where(tth < np.pi / 2, self.distance * np.tan(np.minimum(tth, np.pi / 2 - 1e-12)), np.inf)
-        return r if r.ndim else float(r)
+        return geometry.radius_of_q(q, self.distance, self.energy)
 
     def q_range(self, shape: tuple[int, int]) -> tuple[float, float]:
         """Smallest and largest ``q`` on the detector [1/m]."""

@@ -3,10 +3,10 @@
 The model is the phenomenological demagnetisation curve of :func:`spinscope.curves.demag_curve`
 (a step at ``t0``, demagnetisation ``tau_m`` of amplitude ``A``, recovery ``tau_r``, optional slow
 recovery ``tau_slow`` of a fraction ``b``), convolved analytically with a Gaussian instrument response
-of FWHM ``fwhm`` (the pump-probe cross-correlation). lmfit minimises the (weighted) residuals; the
-uncertainties are the square roots of the diagonal of the covariance matrix, scaled by the reduced
-chi-square (lmfit's default), so they reflect the scatter of the data when the errors given are off by
-a constant factor.
+of FWHM ``fwhm`` (the pump-probe cross-correlation). lmfit (through :func:`spinscope.fitting.fit_curve`)
+minimises the (weighted) residuals; the uncertainties are the square roots of the diagonal of the
+covariance matrix, scaled by the reduced chi-square (lmfit's default), so they reflect the scatter of
+the data when the errors given are off by a constant factor.
 
 Times are fitted in scaled units (the delay range / 100) for a well-conditioned problem and returned
 in SI (s).
@@ -30,6 +30,9 @@ import numpy as np
 
 from spinscope.curves import demag_curve
 from spinscope.errors import ConfigError, DataRangeError
+from spinscope.fitting import Param, fit_curve
+from spinscope.serialise import to_jsonable
+from spinscope.units import check_positive
 
 __all__ = [
     "analyze_profiles",
@@ -59,10 +62,7 @@ def _arrays(delay, values, errors) -> tuple[np.ndarray, np.ndarray, np.ndarray |
 
 
 def _positive_time(value: Any, name: str) -> float:
-    v = float(value)
-    if not (math.isfinite(v) and v >= 0):
-        raise ConfigError(f"{name}: expected a duration >= 0 [s], got {value!r}", field=name)
-    return v
+    return check_positive(value, name, "a duration >= 0 [s]", allow_zero=True)
 
 
 def fit_demagnetisation(
@@ -126,8 +126,6 @@ def fit_demagnetisation(
     DataRangeError
         Fewer points than twice the free parameters, no delays before the step, or a failed fit.
     """
-    import lmfit
-
     if slow_recovery == "auto":
         kwargs = dict(t0=t0, fix_t0=fix_t0, irf_fwhm=irf_fwhm, fit_irf=fit_irf, recovery=recovery,
                       fit_m0=fit_m0, amplitude_range=amplitude_range)
@@ -166,26 +164,25 @@ def fit_demagnetisation(
             "delay: no delay before the drop; cannot determine M before t0", field="delay"
         )
     fall = max(float(x[k_min] - x0), float(np.median(np.diff(x))))
-    params = lmfit.Parameters()
-    params.add("t0", value=x0, vary=not fix_t0, min=float(x.min()) - 10 * fall, max=float(x.max()))
+    params: dict[str, Param] = {}
+    params["t0"] = Param(x0, float(x.min()) - 10 * fall, float(x.max()), vary=not fix_t0)
     amp0 = float(np.clip(depth / (m_pre or 1.0), *amplitude_range)) if depth else 0.1
-    params.add("amplitude", value=amp0, min=amplitude_range[0], max=amplitude_range[1])
-    params.add("tau_m", value=max(fall / 2.0, 1e-3), min=1e-6)
+    params["amplitude"] = Param(amp0, amplitude_range[0], amplitude_range[1])
+    params["tau_m"] = Param(max(fall / 2.0, 1e-3), 1e-6)
     if recovery:
-        params.add("tau_r", value=max(10.0 * fall, (float(x.max()) - x0) / 3.0), min=1e-6)
+        params["tau_r"] = Param(max(10.0 * fall, (float(x.max()) - x0) / 3.0), 1e-6)
     if slow_recovery:
-        params.add("tau_slow", value=10.0 * (float(x.max()) - x0), min=1e-6)
-        params.add("slow_fraction", value=0.3, min=0.0, max=1.0)
+        params["tau_slow"] = Param(10.0 * (float(x.max()) - x0), 1e-6)
+        params["slow_fraction"] = Param(0.3, 0.0, 1.0)
     if irf_fwhm is None:
-        params.add("fwhm", value=fall / 10.0, min=0.0)
+        params["fwhm"] = Param(fall / 10.0, 0.0)
     else:
-        params.add("fwhm", value=_positive_time(irf_fwhm, "irf_fwhm") / ts, min=0.0, vary=fit_irf)
-    params.add("m0", value=m_pre if fit_m0 else 1.0, vary=fit_m0)
+        params["fwhm"] = Param(_positive_time(irf_fwhm, "irf_fwhm") / ts, 0.0, vary=fit_irf)
+    params["m0"] = Param(m_pre if fit_m0 else 1.0, vary=fit_m0)
 
-    def model(p) -> np.ndarray:
-        v = p.valuesdict()
+    def model(xv, **v) -> np.ndarray:
         return demag_curve(
-            x,
+            xv,
             t0=v["t0"],
             amplitude=v["amplitude"],
             tau_m=v["tau_m"],
@@ -196,17 +193,13 @@ def fit_demagnetisation(
             m0=v["m0"],
         )
 
-    def residual(p) -> np.ndarray:
-        r = model(p) - y
-        return r / e if e is not None else r
-
     nfree = sum(1 for p in params.values() if p.vary)
     if t.size < 2 * nfree:
         raise DataRangeError(
             f"delay: {t.size} points for {nfree} free parameters; need at least {2 * nfree}", field="delay"
         )
     try:
-        res = lmfit.minimize(residual, params, method="leastsq")
+        res = fit_curve(model, x, y, params, sigma=e, method="leastsq")
     except (ValueError, ArithmeticError) as exc:
         raise DataRangeError(f"m: demagnetisation fit failed ({exc})", field="m") from None
     if not res.success:
@@ -216,20 +209,19 @@ def fit_demagnetisation(
     names = ["t0", "tau_m", "amplitude", "tau_r", "fwhm", "m0", "slow_fraction", "tau_slow"]
     fixed = []
     for name in names:
-        if name not in res.params:
+        if name not in res.values:
             if name in ("slow_fraction", "tau_slow") and not slow_recovery:
                 continue
             out[name], out[f"{name}_err"] = None, None
             continue
-        par = res.params[name]
         f = scale.get(name, 1.0)
-        out[name] = float(par.value) * f
-        if not par.vary:
+        out[name] = res.values[name] * f
+        if not params[name].vary:
             fixed.append(name)
             out[f"{name}_err"] = 0.0
         else:
-            err = par.stderr if par.stderr is not None else float("nan")
-            out[f"{name}_err"] = float(err) * f
+            err = res.errors[name]
+            out[f"{name}_err"] = (float("nan") if err is None else err) * f
     if t0 is not None and fix_t0:
         out["t0"] = float(t0)
     out["redchi"] = float(res.redchi)
@@ -380,19 +372,6 @@ def wall_velocity(
     }
 
 
-def _json_float(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, list | tuple):
-        return [_json_float(x) for x in v]
-    if isinstance(v, bool | str):
-        return v
-    if isinstance(v, int | np.integer):
-        return int(v)
-    f = float(v)
-    return f if math.isfinite(f) else None
-
-
 def analyze_profiles(
     profiles,
     *,
@@ -468,20 +447,20 @@ def analyze_profiles(
     q_shift = float(q1[last[-1]] / q_ref - 1.0) if last.size and math.isfinite(q_ref) else float("nan")
 
     def clean(d: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if d is None else {k: _json_float(v) for k, v in d.items()}
+        return None if d is None else {k: to_jsonable(v) for k, v in d.items()}
 
     return {
         "fit": clean(fit),
         "fit_q1": clean(fit_q1),
-        "period": _json_float(ring["period"]),
-        "period_err": _json_float(ring["period_err"]),
-        "correlation_length": _json_float(ring["correlation_length"]),
-        "correlation_length_err": _json_float(ring["correlation_length_err"]),
-        "q_shift": _json_float(q_shift),
+        "period": to_jsonable(ring["period"]),
+        "period_err": to_jsonable(ring["period_err"]),
+        "correlation_length": to_jsonable(ring["correlation_length"]),
+        "correlation_length_err": to_jsonable(ring["correlation_length_err"]),
+        "q_shift": to_jsonable(q_shift),
         "wall": clean(wall),
-        "delay": _json_float(delays.tolist()),
-        "m": _json_float(trace["m"].values.tolist()),
-        "m_err": _json_float(trace["m_err"].values.tolist()),
-        "q1": _json_float(q1.tolist()),
-        "q1_err": _json_float(q1_err.tolist()),
+        "delay": to_jsonable(delays.tolist()),
+        "m": to_jsonable(trace["m"].values.tolist()),
+        "m_err": to_jsonable(trace["m_err"].values.tolist()),
+        "q1": to_jsonable(q1.tolist()),
+        "q1_err": to_jsonable(q1_err.tolist()),
     }

@@ -6,6 +6,7 @@ Geometry
     ``(c_x, c_y)`` in pixels (column, row). The scattering angle is exact, ``2 theta = atan(r / L)``
     (no small-angle approximation), the momentum transfer ``|q| = 4 pi sin(theta) / lambda`` and its
     components ``q = k (x / R, y / R, L / R - 1)`` with ``R = sqrt(x^2 + y^2 + L^2)``, ``k = 2 pi / lambda``.
+    These are computed by :mod:`spinscope.geometry`, shared with the analysis.
     The solid angle of a pixel is the exact solid angle of a rectangle seen from the sample,
     ``Omega = sum +- atan(x y / (L sqrt(x^2 + y^2 + L^2)))`` over its corners.
 
@@ -35,9 +36,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from spinscope import geometry
 from spinscope.errors import ConfigError, DataRangeError
+from spinscope.materials import chantler_attenuation
 from spinscope.rng import as_generator
-from spinscope.units import energy_to_wavelength
 from spinscope.units import parse_positive as _pos
 
 __all__ = ["SI_PAIR_ENERGY", "AreaDetector", "Recorded", "silicon_quantum_efficiency"]
@@ -46,22 +48,10 @@ __all__ = ["SI_PAIR_ENERGY", "AreaDetector", "Recorded", "silicon_quantum_effici
 #: al., J. Appl. Phys. 84, 2926 (1998): 3.66 eV).
 SI_PAIR_ENERGY = 3.65
 
-#: Density of crystalline silicon [g/cm^3] (CRC Handbook of Chemistry and Physics).
-_SI_DENSITY = 2.329
-#: Density of thermal SiO2 [g/cm^3] (CRC Handbook; amorphous silica 2.2).
-_SIO2_DENSITY = 2.2
-
-
-def _mu_chantler(formula: str, density_gcm3: float, energy: np.ndarray) -> np.ndarray:
-    """Linear attenuation coefficient [1/m] from the Chantler tables (xraydb)."""
-    import xraydb
-
-    comp = xraydb.chemparse(formula)
-    masses = {el: n * xraydb.atomic_mass(el) for el, n in comp.items()}
-    total = sum(masses.values())
-    e = np.atleast_1d(np.asarray(energy, dtype=float)).ravel()
-    mu = density_gcm3 * sum((m / total) * xraydb.mu_chantler(el, e) for el, m in masses.items())
-    return (np.asarray(mu, dtype=float) * 100.0).reshape(np.shape(energy))
+#: Density of crystalline silicon [kg/m^3] (CRC Handbook of Chemistry and Physics: 2.329 g/cm^3).
+_SI_DENSITY = 2329.0
+#: Density of thermal SiO2 [kg/m^3] (CRC Handbook; amorphous silica 2.2 g/cm^3).
+_SIO2_DENSITY = 2200.0
 
 
 def silicon_quantum_efficiency(energy, *, active_thickness: float, dead_layer: float) -> np.ndarray | float:
@@ -86,8 +76,8 @@ def silicon_quantum_efficiency(energy, *, active_thickness: float, dead_layer: f
         raise DataRangeError(
             f"energy: the silicon QE model needs photon energies >= 10 eV, got {np.min(e):.4g} eV"
         )
-    t_dead = np.exp(-_mu_chantler("SiO2", _SIO2_DENSITY, e) * dead_layer)
-    absorbed = -np.expm1(-_mu_chantler("Si", _SI_DENSITY, e) * active_thickness)
+    t_dead = np.exp(-chantler_attenuation("SiO2", _SIO2_DENSITY, e) * dead_layer)
+    absorbed = -np.expm1(-chantler_attenuation("Si", _SI_DENSITY, e) * active_thickness)
     out = t_dead * absorbed
     return out if np.ndim(out) else float(out)
 
@@ -247,10 +237,7 @@ class AreaDetector:
         x : numpy.ndarray
             Shape ``(1, nx)`` [m].
         """
-        ny, nx = self.shape
-        py, px = self.pixel_size
-        cx, cy = self.center
-        return ((np.arange(ny) - cy) * py)[:, None], ((np.arange(nx) - cx) * px)[None, :]
+        return geometry.pixel_offsets(self.shape, self.center, self.pixel_size)
 
     def radius(self) -> np.ndarray:
         """Distance of each pixel centre from the beam in the detector plane.
@@ -271,7 +258,7 @@ class AreaDetector:
         numpy.ndarray
             Shape ``(ny, nx)`` [rad].
         """
-        return np.arctan2(self.radius(), self.distance)
+        return geometry.two_theta(self.radius(), self.distance)
 
     def q(self, energy: Any) -> np.ndarray:
         """Momentum transfer ``4 pi sin(theta) / lambda`` of each pixel.
@@ -286,8 +273,7 @@ class AreaDetector:
         numpy.ndarray
             Shape ``(ny, nx)`` [1/m].
         """
-        lam = energy_to_wavelength(_pos(energy, "energy", "energy"))
-        return 4.0 * np.pi * np.sin(0.5 * self.two_theta()) / lam
+        return geometry.q_from_two_theta(self.two_theta(), _pos(energy, "energy", "energy"))
 
     def q_vector(self, energy: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Components of the momentum transfer ``k_out - k_in``.
@@ -302,10 +288,8 @@ class AreaDetector:
         qx, qy, qz : numpy.ndarray
             Each of shape ``(ny, nx)`` [1/m]; ``qz <= 0``.
         """
-        k = 2.0 * np.pi / energy_to_wavelength(_pos(energy, "energy", "energy"))
         y, x = self.pixel_coordinates()
-        big_r = np.sqrt(x**2 + y**2 + self.distance**2)
-        return k * x / big_r, k * y / big_r, k * (self.distance / big_r - 1.0)
+        return geometry.q_components(x, y, self.distance, _pos(energy, "energy", "energy"))
 
     def solid_angle(self) -> np.ndarray:
         """Exact solid angle subtended by each pixel at the sample.

@@ -50,10 +50,10 @@ import numpy as np
 import xarray as xr
 
 from spinscope.errors import ConfigError
+from spinscope.timing import FWHM_PER_SIGMA, FWHM_TO_SIGMA
+from spinscope.units import check_positive
 
 __all__ = ["DemagMap", "TextureDynamics", "TextureModels", "demag_map"]
-
-_FWHM_TO_SIGMA = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,10 +176,10 @@ def demag_map(
     lo, hi = (float(v) for v in t_range)
     if not hi > lo:
         raise ConfigError(f"delays: expected a range of delays, got {t_range!r}", field="delays")
-    sigma = max(float(irf_fwhm), 0.0) * _FWHM_TO_SIGMA
+    sigma = max(float(irf_fwhm), 0.0) * FWHM_TO_SIGMA
     span = hi - lo + 10 * sigma
     if dt is None:
-        dt = span / 2000.0 if sigma == 0 else min(sigma * 2.3548 / 8.0, span / 2000.0)
+        dt = span / 2000.0 if sigma == 0 else min(sigma * FWHM_PER_SIGMA / 8.0, span / 2000.0)
         dt = max(dt, span / 20000.0)
     start = min(lo - 5 * sigma, pump.t0 - 4 * pump.duration) - 2 * dt
     times = np.arange(start, hi + 5 * sigma + 2 * dt, dt)
@@ -243,10 +243,7 @@ class TextureModels:
 
     def __post_init__(self) -> None:
         for name in ("wall_broadening", "wall_velocity", "max_expansion", "thermal_expansion"):
-            v = float(getattr(self, name))
-            if not (math.isfinite(v) and v >= 0):
-                raise ConfigError(f"dynamics.{name}: expected a finite value >= 0, got {v!r}",
-                                  field=f"dynamics.{name}")
+            check_positive(getattr(self, name), f"dynamics.{name}", "a finite value >= 0", allow_zero=True)
         for name in ("thermal_time", "recovery_time"):
             v = float(getattr(self, name))
             if not v > 0:

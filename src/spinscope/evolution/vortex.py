@@ -44,6 +44,7 @@ import math
 import numpy as np
 import xarray as xr
 
+from spinscope.constants import GAMMA_E, MU0
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import ConfigError
 from spinscope.units import check_positive as _pos
@@ -61,10 +62,6 @@ __all__ = [
     "vortex_profile",
 ]
 
-#: Electron gyromagnetic ratio |gamma_e| [rad s^-1 T^-1], CODATA 2018.
-GAMMA_E = 1.76085963023e11
-#: Vacuum permeability [T m / A], CODATA 2018.
-MU0 = 1.25663706212e-6
 
 
 def exchange_length(ms: float, exchange: float) -> float:
@@ -119,9 +116,7 @@ def gyrotropic_frequency(radius: float, thickness: float, ms: float, gamma: floa
 
 def damping_ratio(alpha: float, radius: float, core: float) -> float:
     """Thiele damping ratio ``D/|G| = alpha (2 + ln(R/b)) / 2`` (Guslienko, APL 89, 022510 (2006))."""
-    a = float(alpha)
-    if not math.isfinite(a) or a < 0:
-        raise ConfigError(f"alpha: expected a non-negative damping, got {alpha!r}")
+    a = _pos(alpha, "alpha", "a non-negative damping", allow_zero=True)
     return a * (2.0 + math.log(_pos(radius, "radius") / _pos(core, "core"))) / 2.0
 
 

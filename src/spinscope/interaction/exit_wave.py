@@ -50,11 +50,10 @@ from typing import Any
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.interaction.absorption import layer_constants, layer_tuple
 from spinscope.units import HC_EV_M
 
 __all__ = ["FilmOptics", "exit_wave", "film_optics", "projection"]
-
-#: h c [eV m] (CODATA 2018 exact values of h, c and e).
 
 
 @dataclass(frozen=True)
@@ -91,25 +90,17 @@ class FilmOptics:
 
     @property
     def transmission(self) -> float:
-        """Intensity transmission of the non-magnetised stack ``|T_c|^2`` [dimensionless]."""
+        """Intensity transmission of the non-magnetised stack ``|T_c|^2`` [dimensionless].
+
+        Equal to the Beer-Lambert transmission of :mod:`spinscope.interaction.absorption`
+        (``exp(-sum 4 pi d beta / (lambda cos tilt))``).
+        """
         return float(abs(np.exp(self.charge)) ** 2)
 
     @property
     def beam_direction(self) -> np.ndarray:
         """Unit beam direction in the film frame ``(x, y, z)`` [dimensionless]."""
         return np.array([math.sin(self.tilt), 0.0, math.cos(self.tilt)])
-
-
-def _layer_tuple(layer: Any) -> tuple[str, float, float | None, bool]:
-    if isinstance(layer, dict):
-        return (layer["material"], float(layer["thickness"]), layer.get("density"),
-                bool(layer.get("magnetic")))
-    if isinstance(layer, tuple | list):
-        mat, d = layer[0], layer[1]
-        dens = layer[2] if len(layer) > 2 else None
-        mag = bool(layer[3]) if len(layer) > 3 else False
-        return mat, float(d), dens, mag
-    return layer.material, float(layer.thickness), layer.density, bool(layer.magnetic)
 
 
 def film_optics(layers: Any, energy: float, *, tilt: float = 0.0) -> FilmOptics:
@@ -135,11 +126,9 @@ def film_optics(layers: Any, energy: float, *, tilt: float = 0.0) -> FilmOptics:
     ConfigError
         No magnetic layer, or a tilt of 90 degrees or more.
     """
-    from spinscope.materials import get_material
-
     if hasattr(layers, "layers"):
         layers = layers.layers
-    items = [_layer_tuple(x) for x in layers]
+    items = [layer_tuple(x) for x in layers]
     if not any(m for *_, m in items):
         raise ConfigError("sample.layers: expected one layer with magnetic = true", field="sample.layers")
     if not abs(tilt) < math.pi / 2:
@@ -151,18 +140,14 @@ def film_optics(layers: Any, energy: float, *, tilt: float = 0.0) -> FilmOptics:
     species: list[str] = []
     mags: dict[str, complex] = {}
     d_mag = 0.0
-    for mat_name, d, dens, magnetic in items:
-        mat = get_material(mat_name, density=dens)
-        oc = mat.optical_constants(np.array([e]))
-        kd = k * d * path
-        charge += kd * (1j * (-float(oc["delta"].values[0])) - float(oc["beta"].values[0]))
-        if magnetic:
-            d_mag += d
+    for layer in layer_constants(items, e):
+        kd = k * layer["thickness"] * path
+        charge += kd * (1j * (-layer["delta"]) - layer["beta"])
+        if layer["magnetic"]:
+            d_mag += layer["thickness"]
             for s_name, dm, bm in zip(
-                oc["species"].values, oc["delta_m_species"].values[:, 0], oc["beta_m_species"].values[:, 0],
-                strict=True,
+                layer["species"], layer["delta_m_species"], layer["beta_m_species"], strict=True
             ):
-                s_name = str(s_name)
                 if s_name not in mags:
                     species.append(s_name)
                     mags[s_name] = 0j

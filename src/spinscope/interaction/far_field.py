@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from spinscope.errors import ConfigError, DataRangeError
-from spinscope.units import HC_EV_M
+from spinscope.units import HC_EV_M, check_positive
 
 __all__ = ["FarField", "grid_for_detector", "illumination", "transverse_wavevector"]
 
@@ -70,8 +70,7 @@ def illumination(n: int, cell: float, *, profile: str = "gaussian", size: float)
     numpy.ndarray
         Real ``(n, n)`` amplitude [sqrt(fraction of incident photons per cell)].
     """
-    if not (size > 0 and math.isfinite(size)):
-        raise ConfigError(f"illumination.size: expected a positive length, got {size!r}", field="size")
+    check_positive(size, "illumination.size", "a positive length")
     c = (np.arange(n) - n // 2) * cell
     r2 = c[:, None] ** 2 + c[None, :] ** 2
     if profile == "gaussian":

@@ -53,6 +53,7 @@ from spinscope.conventions import DIM_UNITS
 from spinscope.datamodel import DataModelError
 from spinscope.errors import FileFormatError
 from spinscope.io._hdf5 import decode, open_hdf5, wrap_errors
+from spinscope.serialise import to_jsonable
 
 __all__ = ["LAYOUT_VERSION", "read_nexus", "read_nexus_metadata", "write_nexus"]
 
@@ -174,16 +175,6 @@ def _write_variable(group, name: str, var: xr.Variable, role: str, where: str) -
         ds.attrs.create(_PREFIX + "units_added", np.int8(1))
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
-
-
 def _choose_signal(ds: xr.Dataset, signal: str | None) -> str | None:
     if signal is not None:
         if signal not in ds.data_vars:
@@ -263,7 +254,7 @@ def write_nexus(
             raise DataModelError(f"variable names must be strings, got {k!r}")
     if config is not None:
         try:
-            config_text = json.dumps(config, indent=2, allow_nan=True, default=_json_default)
+            config_text = json.dumps(to_jsonable(config, nonfinite="keep"), indent=2, allow_nan=True)
         except TypeError as exc:
             raise DataModelError(f"config is not JSON-serialisable: {exc}") from None
     sig = _choose_signal(ds, signal)

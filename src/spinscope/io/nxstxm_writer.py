@@ -34,22 +34,11 @@ import xarray as xr
 
 from spinscope.atomic import atomic_path
 from spinscope.errors import DataModelError
+from spinscope.serialise import to_jsonable
 
 __all__ = ["read_stxm_nexus", "write_nxstxm"]
 
 _AXIS_NAMES = {"delay": "delay", "energy": "energy", "helicity": "helicity", "y": "sample_y", "x": "sample_x"}
-
-
-def _jsonable(v):
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, list | tuple):
-        return [_jsonable(a) for a in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(a) for k, a in v.items()}
-    return v
 
 
 def _nxdata(grp, ds: xr.Dataset, var: str, dims: tuple, h5py):
@@ -163,8 +152,8 @@ def write_nxstxm(path: str | os.PathLike, ds: xr.Dataset, *, config: dict | None
             v.attrs["units"] = "rad"
         col = ent.create_group("spinscope")
         col.attrs["NX_class"] = "NXcollection"
-        col.create_dataset("attributes", data=json.dumps(_jsonable(dict(a)), sort_keys=True))
-        col.create_dataset("config", data=json.dumps(_jsonable(config or {}), sort_keys=True))
+        for name, value in (("attributes", dict(a)), ("config", config or {})):
+            col.create_dataset(name, data=json.dumps(to_jsonable(value, nonfinite="keep"), sort_keys=True))
         if seed is not None:
             col.create_dataset("seed", data=int(seed))
         extra = col.create_group("variables")

@@ -12,6 +12,7 @@ Gd/Tb M4,5 and N4,5 resonances, or the user's measured spectrum (:func:`load_use
 
 from __future__ import annotations
 
+from spinscope.materials._xdb import chantler_attenuation
 from spinscope.materials.kramers_kronig import kk_charge, kk_magnetic, kramers_kronig
 from spinscope.materials.material import Material, get_material, known_materials, parse_formula
 from spinscope.materials.summary import edge_energy, summarize
@@ -20,6 +21,7 @@ from spinscope.materials.user_spectrum import UserSpectrumMaterial, load_user_sp
 __all__ = [
     "Material",
     "UserSpectrumMaterial",
+    "chantler_attenuation",
     "edge_energy",
     "get_material",
     "kk_charge",

@@ -13,12 +13,8 @@ from functools import cache
 
 import numpy as np
 
+from spinscope.constants import R_E as R_E  # classical electron radius [m], re-exported
 from spinscope.errors import MaterialError
-
-#: Classical electron radius [m] (CODATA 2018).
-R_E = 2.8179403262e-15
-#: Atomic mass unit [kg].
-AMU = 1.66053906660e-27
 
 
 def _xraydb():
@@ -108,3 +104,33 @@ def f2_chantler(symbol: str, energy) -> np.ndarray:
     e, _, f2 = chantler_nodes(symbol)
     le = np.log(np.asarray(energy, dtype=float))
     return np.exp(np.interp(le, np.log(e), np.log(np.maximum(f2, 1e-99))))
+
+
+def chantler_attenuation(formula: str, density: float, energy) -> np.ndarray:
+    """Linear attenuation coefficient of a compound from the Chantler tables (xraydb).
+
+    ``mu = rho sum_i w_i (mu/rho)_i`` with the mass fractions ``w_i`` of the elements of ``formula``
+    and xraydb's ``mu_chantler`` (photoabsorption plus coherent and incoherent scattering; C. T.
+    Chantler, J. Phys. Chem. Ref. Data 29, 597 (2000)).
+
+    Parameters
+    ----------
+    formula
+        Chemical formula, e.g. ``"SiO2"``, ``"Si3N4"``.
+    density
+        Mass density [kg/m^3].
+    energy
+        Photon energy [eV] (scalar or array; >= 10 eV, the range of the tables).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``mu`` [1/m], of the shape of ``energy`` (0-d for a scalar).
+    """
+    xdb = _xraydb()
+    comp = xdb.chemparse(formula)
+    masses = {el: n * xdb.atomic_mass(el) for el, n in comp.items()}
+    total = sum(masses.values())
+    e = np.atleast_1d(np.asarray(energy, dtype=float)).ravel()
+    mu_cm = (density / 1000.0) * sum((m / total) * xdb.mu_chantler(el, e) for el, m in masses.items())
+    return (np.asarray(mu_cm, dtype=float) * 100.0).reshape(np.shape(energy))  # 1/cm -> 1/m

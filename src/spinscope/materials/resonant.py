@@ -76,11 +76,10 @@ from importlib import resources
 import numpy as np
 
 from spinscope.materials import _xdb
+from spinscope.timing import FWHM_TO_SIGMA
 from spinscope.units import HC_EV_M
 
 __all__ = ["ResonantLine", "resonant_lines", "resonant_factors", "resonant_source", "has_resonance"]
-
-_FWHM_TO_SIGMA = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 
 #: Edge -> shell group whose white lines share one continuum depletion (partial f-sum rule).
 _SHELL_GROUP = {"L2": "L2,3", "L3": "L2,3", "M2": "M2,3", "M3": "M2,3", "M4": "M4,5", "M5": "M4,5",
@@ -163,7 +162,7 @@ def _complex_shape(energy, e0, lorentz_fwhm, gauss_fwhm):
 
     e = np.asarray(energy, dtype=float)
     gamma = 0.5 * lorentz_fwhm
-    sigma = max(gauss_fwhm * _FWHM_TO_SIGMA, 1e-6)
+    sigma = max(gauss_fwhm * FWHM_TO_SIGMA, 1e-6)
     s = sigma * math.sqrt(2.0)
     norm = wofz(1j * gamma / s).real
     w_plus = wofz((e - e0 + 1j * gamma) / s) / norm

@@ -30,12 +30,11 @@ from spinscope.config.ultrafast import (
     SublatticeConfig,
     UltrafastMaterialConfig,
 )
+from spinscope.constants import K_B, N_A
 from spinscope.errors import MaterialError
 
 __all__ = ["PRESETS", "get_preset", "list_presets", "mean_field_curie_temperature"]
 
-K_B = 1.380649e-23  # J/K, CODATA 2018 exact
-N_A = 6.02214076e23  # 1/mol, CODATA 2018 exact
 PS = 1e-12
 
 

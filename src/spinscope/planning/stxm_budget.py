@@ -56,7 +56,8 @@ import math
 import numpy as np
 
 from spinscope.errors import ConfigError
-from spinscope.sources.storage_ring import FWHM_PER_SIGMA, StorageRing, sampling_attenuation
+from spinscope.sources.storage_ring import StorageRing
+from spinscope.timing import FWHM_PER_SIGMA, sampling_attenuation
 
 __all__ = [
     "min_detectable_signal",

@@ -44,7 +44,9 @@ import numpy as np
 import xarray as xr
 
 from spinscope.errors import ConfigError, DataRangeError, MaterialError
-from spinscope.units import HC_EV_M, parse_quantity
+from spinscope.materials import chantler_attenuation
+from spinscope.timing import fwhm_to_sigma
+from spinscope.units import HC_EV_M, check_positive, parse_quantity
 from spinscope.units import parse_positive as _positive
 
 __all__ = [
@@ -199,12 +201,9 @@ class MetalFilter:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 mu_cm = xraydb.material_mu(formula, e, density=rho)
+            out = (np.asarray(mu_cm, dtype=float) * 100.0).reshape(e0.shape)  # 1/cm -> 1/m
         else:
-            comp = xraydb.chemparse(formula)
-            masses = {el: n * xraydb.atomic_mass(el) for el, n in comp.items()}
-            total = sum(masses.values())
-            mu_cm = rho * sum((mm / total) * xraydb.mu_chantler(el, e) for el, mm in masses.items())
-        out = (np.asarray(mu_cm, dtype=float) * 100.0).reshape(e0.shape)  # 1/cm -> 1/m
+            out = chantler_attenuation(formula, rho * 1000.0, e).reshape(e0.shape)
         return out if out.ndim else float(out)
 
     def transmission(self, energy) -> np.ndarray | float:
@@ -335,12 +334,8 @@ class HHGSource:
             if not 0 < v < 1:
                 raise ConfigError(f"{name}: expected a fraction in (0, 1), got {v!r}")
             s(self, name, v)
-        f0 = float(self.flux_per_1pct_bw)
-        if not (math.isfinite(f0) and f0 > 0):
-            raise ConfigError(
-                f"flux_per_1pct_bw: expected a positive photon flux, got {self.flux_per_1pct_bw!r}"
-            )
-        s(self, "flux_per_1pct_bw", f0)
+        s(self, "flux_per_1pct_bw",
+          check_positive(self.flux_per_1pct_bw, "flux_per_1pct_bw", "a positive photon flux"))
         filt = tuple(self.filters)
         if not all(isinstance(f, MetalFilter) for f in filt):
             raise ConfigError("filters: expected MetalFilter instances")
@@ -614,7 +609,7 @@ class HHGSource:
         qs = np.arange(1, q_top + 2, 2)
         eq = qs * self.photon_energy
         fwhm = self.relative_bandwidth * eq
-        sigma = fwhm / (2 * math.sqrt(2 * math.log(2)))
+        sigma = fwhm_to_sigma(fwhm)
         n_q = np.asarray(self.harmonic_flux(qs))
         g = np.exp(-0.5 * ((e[:, None] - eq[None, :]) / sigma[None, :]) ** 2) / (
             math.sqrt(2 * math.pi) * sigma[None, :]

@@ -12,7 +12,8 @@ sinusoid over a Gaussian of rms ``sigma`` multiplies its amplitude by its Fourie
     A(f) = exp(-(2 pi f sigma)^2 / 2),
 
 and independent Gaussian timing jitter ``sigma_j`` adds in quadrature, ``sigma^2 -> sigma^2 +
-sigma_j^2`` (:func:`sampling_attenuation`).
+sigma_j^2`` (:func:`sampling_attenuation`). The Gaussian timing helpers live in
+:mod:`spinscope.timing` and are re-exported here.
 
 Preset machines (:data:`RING_PRESETS`, :func:`ring_preset`) carry the values of their design reports
 and facility pages, cited next to each number. Bunch lengths and fill patterns change with the
@@ -23,13 +24,13 @@ every field can be replaced (:meth:`StorageRing.with_`).
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.timing import FWHM_PER_SIGMA, fwhm_to_sigma, sampling_attenuation, sigma_to_fwhm
 from spinscope.units import check_positive as _pos
 
 __all__ = [
@@ -43,46 +44,6 @@ __all__ = [
     "sampling_attenuation",
     "sigma_to_fwhm",
 ]
-
-#: FWHM / rms of a Gaussian, 2 sqrt(2 ln 2) = 2.3548.
-FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
-
-#: Speed of light [m/s] (exact).
-_C = 299_792_458.0
-
-
-def sigma_to_fwhm(sigma):
-    """FWHM of a Gaussian of rms width ``sigma`` (any unit)."""
-    return FWHM_PER_SIGMA * np.asarray(sigma) if np.ndim(sigma) else FWHM_PER_SIGMA * float(sigma)
-
-
-def fwhm_to_sigma(fwhm):
-    """rms width of a Gaussian of full width at half maximum ``fwhm`` (any unit)."""
-    return np.asarray(fwhm) / FWHM_PER_SIGMA if np.ndim(fwhm) else float(fwhm) / FWHM_PER_SIGMA
-
-
-def sampling_attenuation(frequency, bunch_rms, jitter_rms=0.0):
-    """Amplitude factor of a sinusoid sampled with Gaussian pulses and Gaussian timing jitter.
-
-    Parameters
-    ----------
-    frequency
-        Signal frequency f [Hz].
-    bunch_rms
-        rms duration of the X-ray pulse sigma [s].
-    jitter_rms
-        rms timing jitter between excitation and pulses sigma_j [s]; adds in quadrature.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        ``exp(-(2 pi f)^2 (sigma^2 + sigma_j^2) / 2)`` [dimensionless]; 0.706 for 6.25 GHz and
-        50 ps FWHM.
-    """
-    s2 = np.asarray(bunch_rms, dtype=float) ** 2 + np.asarray(jitter_rms, dtype=float) ** 2
-    out = np.exp(-0.5 * (2.0 * np.pi * np.asarray(frequency, dtype=float)) ** 2 * s2)
-    return float(out) if out.ndim == 0 else out
-
 
 # --------------------------------------------------------------------------------------------------
 # fill patterns

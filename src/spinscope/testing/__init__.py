@@ -25,6 +25,8 @@ import math
 
 import numpy as np
 
+from spinscope.constants import GAMMA_LLG
+
 __all__ = [
     "airy_first_zero",
     "annular_airy",
@@ -54,8 +56,8 @@ _REEXPORTS = {
 }
 
 #: Gyromagnetic ratio of the LLG equation [rad/(s T)] (mumax3/OOMMF convention, 1.7595e11; the
-#: CODATA 2018 free-electron value is 1.76085963023e11).
-GAMMA = 1.7595e11
+#: CODATA free-electron value is :data:`spinscope.constants.GAMMA_E`).
+GAMMA = GAMMA_LLG
 
 
 def __getattr__(name: str):

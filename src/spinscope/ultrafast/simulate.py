@@ -18,8 +18,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from spinscope.curves import demag_curve
 from spinscope.datamodel import validate_magnetisation
 from spinscope.errors import ConfigError, DataRangeError, MaterialError
+from spinscope.fitting import Param, fit_curve
 from spinscope.ultrafast.models import System, equilibrium_magnetisation
 from spinscope.ultrafast.pump import Pump, absorbed_energy_density
 from spinscope.ultrafast.solver import integrate, integrate_implicit
@@ -451,11 +453,11 @@ def simulate_demagnetisation(material, fluence, *, t_max=5e-12, delays=None, dur
 
 # --------------------------------------------------------------------------------------------------
 def _fit_demag_time(t, mrel, pump_t0, fwhm, t_min):
-    """Fit demag_curve to a normalised trace; return (tau_m, fitted params or None)."""
-    from scipy.optimize import curve_fit
+    """Fit demag_curve to a normalised trace; return (tau_m, fitted params or None).
 
-    from spinscope.curves import demag_curve
-
+    Bounded least squares (trust-region reflective, :func:`spinscope.fitting.fit_curve`) from eight
+    starting points; the best by rms residual wins.
+    """
     amp0 = max(1.0 - float(np.min(mrel)), 1e-6)
     # data-based 1/e time: first time the drop reaches (1 - 1/e) of its maximum
     drop = 1.0 - mrel
@@ -496,14 +498,17 @@ def _fit_demag_time(t, mrel, pump_t0, fwhm, t_min):
     starts = [[a * amp0, tm * tg, tr, bb] for a in (1.05, 1.5) for tm in (0.5, 1.0)
               for tr, bb in ((max(tr0, 1e-2), b0), (max(5 * t_upper, 1e-2), 0.5))]
     best = None
+    names = ("a", "tau_m", "tau_r", "b")
     for p0 in starts:
-        p0 = [min(max(v, lo_ * 1.0001 + 1e-9), hi_ * 0.9999)
-              for v, lo_, hi_ in zip(p0, lo, hi, strict=True)]
-        try:
-            p, _ = curve_fit(f, tt, yy, p0=p0, bounds=(lo, hi), maxfev=2000)
+        spec = {n: Param(min(max(v, lo_ * 1.0001 + 1e-9), hi_ * 0.9999), lo_, hi_)
+                for n, v, lo_, hi_ in zip(names, p0, lo, hi, strict=True)}
+        try:  # 2000 iterations, as curve_fit's maxfev=2000 (lmfit also counts Jacobian evaluations)
+            fit = fit_curve(f, tt, yy, spec, method="least_squares", max_nfev=2000 * (len(names) + 1))
         except (RuntimeError, ValueError):
             continue
-        r = float(np.sqrt(np.mean((f(tt, *p) - yy) ** 2)))
+        if not fit.success:
+            continue
+        p, r = [fit.values[n] for n in names], fit.rms
         if best is None or r < best[1]:
             best = (p, r)
     if best is None:
@@ -521,10 +526,6 @@ def _fit_demag_time(t, mrel, pump_t0, fwhm, t_min):
 
 def _two_step_fit(t, mrel, pump_t0, fwhm, amp0, popt, rms1):
     """Type-II test: fit two demagnetisation steps (times in ps for conditioning)."""
-    from scipy.optimize import curve_fit
-
-    from spinscope.curves import demag_curve
-
     sel = t >= pump_t0 - 4 * fwhm
     tt = (t[sel] - pump_t0) * 1e12
     yy = mrel[sel]
@@ -538,12 +539,16 @@ def _two_step_fit(t, mrel, pump_t0, fwhm, amp0, popt, rms1):
     p0 = [0.5 * amp0, t1, 0.5 * amp0, max(10 * t1, span / 10), max(100 * span, 1.0)]
     lo = [0.0, 1e-4, 0.0, 1e-4, 1e-3]
     hi = [2.0, span, 2.0, 10 * span, 1e6]
-    p0 = [min(max(v, lo_ * 1.001 + 1e-9), hi_ * 0.999) for v, lo_, hi_ in zip(p0, lo, hi,
-                                                                              strict=True)]
+    names = ("a1", "t1", "a2", "t2", "tr")
+    spec = {n: Param(min(max(v, lo_ * 1.001 + 1e-9), hi_ * 0.999), lo_, hi_)
+            for n, v, lo_, hi_ in zip(names, p0, lo, hi, strict=True)}
     try:
-        p, _ = curve_fit(f2, tt, yy, p0=p0, bounds=(lo, hi), maxfev=4000)
+        fit = fit_curve(f2, tt, yy, spec, method="least_squares", max_nfev=4000 * (len(names) + 1))
     except (RuntimeError, ValueError):
         return {"type": "I"}
+    if not fit.success:
+        return {"type": "I"}
+    p = [fit.values[n] for n in names]
     if p[3] < p[1]:  # order the steps: fast first
         p = [p[2], p[3], p[0], p[1], p[4]]
     rms2 = float(np.sqrt(np.mean((f2(tt, *p) - yy) ** 2)))

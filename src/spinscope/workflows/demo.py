@@ -33,6 +33,7 @@ from spinscope.atomic import atomic_path
 from spinscope.config import ExperimentConfig
 from spinscope.errors import OutputExistsError
 from spinscope.progress import Progress
+from spinscope.serialise import to_jsonable
 
 __all__ = ["COMPARED", "DEFAULT_CONFIG", "MANIFEST", "run_demo"]
 
@@ -174,22 +175,9 @@ def run_demo(
         "seed": cfg.seed,
     }
     with atomic_path(out / MANIFEST, overwrite=True) as tmp:
-        tmp.write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+        tmp.write_text(json.dumps(to_jsonable(result), indent=2) + "\n")
     result["outputs"].append(str(out / MANIFEST))
     return result
-
-
-def _jsonable(obj: Any) -> Any:
-    """Plain JSON values (NaN and inf become null)."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | np.ndarray):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return float(obj) if np.isfinite(obj) else None
-    return obj
 
 
 def _transmission_contrast(cfg, out: Path, *, replace: bool, progress: bool) -> tuple[list, list[Path]]:

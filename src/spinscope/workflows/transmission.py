@@ -2,9 +2,10 @@
 
 The stack is a list of layers (:class:`spinscope.config.LayerConfig`); each layer contributes
 ``exp(-4 pi d beta_sigma / lambda)`` to the transmission for helicity ``sigma``, with the magnetic part
-of the magnetic layers projected on the beam (``k.m = projection``). Multiple reflections are
-neglected: at soft X-ray energies ``|n - 1| < 1e-2`` and interface reflectivities at normal incidence
-are below 1e-4, far below the XMCD contrasts of interest (1e-2 - 1e-1).
+of the magnetic layers projected on the beam (``k.m = projection``). The Beer-Lambert kernel is
+:mod:`spinscope.interaction.absorption` (which neglects multiple reflections: at soft X-ray energies
+``|n - 1| < 1e-2`` and interface reflectivities at normal incidence are below 1e-4, far below the XMCD
+contrasts of interest, 1e-2 - 1e-1).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import xarray as xr
 
 from spinscope.config import ExperimentConfig
 from spinscope.conventions import asymmetry
-from spinscope.units import energy_to_wavelength
+from spinscope.interaction import film_transmission, layer_constants, optical_depths
 
 __all__ = ["FERRIMAGNET_SIGNS", "stack_transmission"]
 
@@ -53,27 +54,19 @@ def stack_transmission(
         ``|T+ - T-| / sqrt(T+ + T-)`` [1/sqrt(photon)]: the signal-to-noise ratio of a helicity
         difference per square root of incident photons per helicity.
     """
-    from spinscope.materials import get_material
-
     e = np.atleast_1d(np.asarray(energy, dtype=float))
-    lam = energy_to_wavelength(e)
-    od_charge = np.zeros_like(e)  # sum over layers of 4 pi d beta / lambda
-    od_mag = np.zeros_like(e)
+    constants = layer_constants(config.sample.layers, e, species_sign=FERRIMAGNET_SIGNS)
+    depths = optical_depths(constants, e)
+    t_plus = film_transmission(depths, helicity=1, projection=projection)
+    t_minus = film_transmission(depths, helicity=-1, projection=projection)
+    t_lin = film_transmission(depths)
     weighted = {k: np.zeros_like(e) for k in ("delta", "beta", "delta_m", "beta_m")}
     d_mag = 0.0
-    for layer in config.sample.layers:
-        material = get_material(layer.material, density=layer.density)
-        signs = {el: FERRIMAGNET_SIGNS.get(el, 1) for el in material.composition}
-        oc = material.optical_constants(e, species_sign=signs)
-        od_charge += 4 * np.pi * layer.thickness * np.asarray(oc["beta"]) / lam
-        if layer.magnetic:
-            od_mag += 4 * np.pi * layer.thickness * projection * np.asarray(oc["beta_m"]) / lam
+    for layer in constants:
+        if layer["magnetic"]:
             for key in weighted:
-                weighted[key] += layer.thickness * np.asarray(oc[key])
-            d_mag += layer.thickness
-    t_plus = np.exp(-(od_charge + od_mag))
-    t_minus = np.exp(-(od_charge - od_mag))
-    t_lin = np.exp(-od_charge)
+                weighted[key] += layer["thickness"] * layer[key]
+            d_mag += layer["thickness"]
     with np.errstate(invalid="ignore", divide="ignore"):
         consts = {k: v / d_mag if d_mag > 0 else np.zeros_like(e) for k, v in weighted.items()}
         xmcd = consts["beta_m"] / consts["beta"] if d_mag > 0 else np.zeros_like(e)

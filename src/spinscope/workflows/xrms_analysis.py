@@ -67,7 +67,9 @@ import numpy as np
 import xarray as xr
 
 from spinscope.errors import ConfigError, DataRangeError, FileFormatError, OutputExistsError, UnitError
+from spinscope.geometry import q_of_radius
 from spinscope.progress import Progress
+from spinscope.serialise import to_jsonable
 
 if TYPE_CHECKING:
     from spinscope.analysis.azimuthal import DetectorGeometry
@@ -629,25 +631,6 @@ def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str
 # the workflow
 
 
-def _json_clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_clean(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _json_clean(obj.tolist())
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, os.PathLike):
-        return str(obj)
-    return obj
-
-
 def _output_paths(out: Path) -> dict[str, Path]:
     from spinscope.viz.scattering import movie_format
 
@@ -1057,12 +1040,12 @@ def _summary(result: dict[str, Any], scan: _Scan, integ) -> dict[str, Any]:
     result["input"] = scan.source
     result["frames"] = {"n": int(n), "shape": [int(ny), int(nx)], "summed_per_delay": scan.n_sum}
     result["outputs"] = []
-    return _json_clean(result)
+    return to_jsonable(result)
 
 
 def _q_of_radius(geom, r: float) -> float:
-    """Momentum transfer [1/m] at radius ``r`` [m] on the detector."""
-    return 4.0 * math.pi * math.sin(0.5 * math.atan2(float(r), geom.distance)) / geom.wavelength
+    """Momentum transfer [1/m] at radius ``r`` [m] on the detector (:mod:`spinscope.geometry`)."""
+    return float(q_of_radius(float(r), geom.distance, geom.energy))
 
 
 @dataclass(frozen=True)
