@@ -410,7 +410,7 @@ class STXM:
                                         rtol=0, atol=1e-9 * period)
         if on_grid:  # bunch smearing and PSF in one 3-D FFT
             q = np.arange(n_t // 2 + 1)
-            gain = np.exp(-0.5 * (2.0 * np.pi * q * sigma / period) ** 2)
+            gain = sampling_attenuation(q / period, sigma)
             return conv(tr, time_filter=gain, every=every)
         return conv(smear_movie(tr, period=period, t0=t0, channel_times=channel_times, sigma=sigma))
 
