@@ -461,12 +461,7 @@ class AzimuthalIntegrator:
         if mask is not None:
             valid &= ~_as_mask(mask, self.shape, "mask").ravel()
         if beam_stop_radius is not None:
-            rb = float(beam_stop_radius)
-            if not (rb >= 0 and math.isfinite(rb)):
-                raise ConfigError(
-                    f"beam_stop_radius: expected a radius >= 0 [m], got {beam_stop_radius!r}",
-                    field="beam_stop_radius",
-                )
+            rb = _positive(beam_stop_radius, "beam_stop_radius", "a radius >= 0 [m]", allow_zero=True)
             valid &= geometry.radius(self.shape).ravel() >= rb
         if azimuth_range is not None:
             a0, a1 = (float(v) for v in azimuth_range)

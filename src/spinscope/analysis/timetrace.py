@@ -277,9 +277,7 @@ def fit_q1_trace(
             raise DataRangeError(f"delay: no delay before t0 = {t0:.4g} s to normalise q1", field="delay")
         w = None if e is None else 1.0 / e[pre] ** 2
         reference = float(np.average(y[pre], weights=w))
-    ref = float(reference)
-    if not (math.isfinite(ref) and ref > 0):
-        raise DataRangeError(f"reference: expected q1_ref > 0 [1/m], got {reference!r}", field="reference")
+    ref = check_positive(reference, "reference", "q1_ref > 0 [1/m]")
     kwargs.setdefault("amplitude_range", (-0.5, 0.5))
     out = fit_demagnetisation(t, y / ref, None if e is None else e / ref, t0=t0, **kwargs)
     out["q1_ref"] = ref

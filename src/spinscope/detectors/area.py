@@ -40,6 +40,7 @@ from spinscope import geometry
 from spinscope.errors import ConfigError, DataRangeError
 from spinscope.materials import chantler_attenuation
 from spinscope.rng import as_generator
+from spinscope.units import check_positive
 from spinscope.units import parse_positive as _pos
 
 __all__ = ["SI_PAIR_ENERGY", "AreaDetector", "Recorded", "silicon_quantum_efficiency"]
@@ -206,15 +207,9 @@ class AreaDetector:
                 raise ConfigError(f"quantum_efficiency: expected a fraction in (0, 1], got {qe!r}")
             s(self, "quantum_efficiency", qe)
         for name in ("pair_energy", "gain", "full_well"):
-            v = float(getattr(self, name))
-            if not (math.isfinite(v) and v > 0):
-                raise ConfigError(f"{name}: expected a positive number, got {getattr(self, name)!r}")
-            s(self, name, v)
+            s(self, name, check_positive(getattr(self, name), name, "a positive number"))
         for name in ("read_noise", "dark_level"):
-            v = float(getattr(self, name))
-            if not (math.isfinite(v) and v >= 0):
-                raise ConfigError(f"{name}: expected a non-negative number, got {getattr(self, name)!r}")
-            s(self, name, v)
+            s(self, name, check_positive(getattr(self, name), name, "a non-negative number", allow_zero=True))
         if not (isinstance(self.adc_bits, int | np.integer) and 1 <= int(self.adc_bits) <= 32):
             raise ConfigError(f"adc_bits: expected an integer from 1 to 32, got {self.adc_bits!r}")
         s(self, "adc_bits", int(self.adc_bits))

@@ -37,7 +37,7 @@ import xarray as xr
 
 from spinscope.conventions import transmission_asymmetry
 from spinscope.errors import ConfigError, DataRangeError
-from spinscope.units import energy_to_wavelength
+from spinscope.units import check_positive, energy_to_wavelength
 from spinscope.units import parse_positive as _positive
 
 __all__ = ["CircularPolariser", "MonochromaticBeam", "PlasmaSource", "bandpass"]
@@ -264,8 +264,7 @@ class PlasmaSource:
         hi = _positive(energy_range[1], "energy", "energy_range[1]")
         if hi <= lo:
             raise ConfigError(f"energy_range: expected low < high, got {energy_range!r}")
-        if not reference_flux > 0:
-            raise ConfigError(f"reference_flux: expected a positive spectral flux, got {reference_flux!r}")
+        check_positive(reference_flux, "reference_flux", "a positive spectral flux")
         e = np.linspace(lo, hi, int(points))
         s = float(reference_flux) * np.exp(-(e - e_ref) / t_s)
         return cls(e, s, pulse_duration, repetition_rate, polariser)
