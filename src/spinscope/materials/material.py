@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from spinscope.constants import HC_EV_M, N_A
 from spinscope.errors import DataRangeError, MaterialError
 from spinscope.materials import _xdb
-from spinscope.units import HC_EV_M
 
 __all__ = ["Material", "get_material", "parse_formula", "known_materials", "scattering_factors"]
 
-AVOGADRO = 6.02214076e23
+#: Avogadro constant [1/mol] (exact; :data:`spinscope.constants.N_A`).
+AVOGADRO = N_A
 _TOKEN = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*(?:[eE][-+]?\d+)?)")
 
 

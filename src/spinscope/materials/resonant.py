@@ -75,6 +75,7 @@ from importlib import resources
 
 import numpy as np
 
+from spinscope.constants import N_A
 from spinscope.materials import _xdb
 from spinscope.timing import FWHM_TO_SIGMA
 from spinscope.units import HC_EV_M
@@ -237,7 +238,7 @@ def resonant_lines(symbol: str) -> tuple[ResonantLine, ...]:
     base = _xdb.f2_chantler(symbol, e0)
     mat = np.zeros((n, n))
     rhs = np.zeros(n)
-    n_a = _xdb.element_density(symbol) / (_xdb.atomic_mass(symbol) * 1e-3 / 6.02214076e23)
+    n_a = _xdb.element_density(symbol) / (_xdb.atomic_mass(symbol) * 1e-3 / N_A)
     for j, r in enumerate(rows):
         kind, target = r["target_kind"], float(r["target"])
         if kind == "f2_excess":
