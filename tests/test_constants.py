@@ -76,3 +76,9 @@ def test_to_jsonable():
     kept = to_jsonable(obj, nonfinite="keep")
     assert math.isnan(kept["nan"]) and kept["arr"][0][1] == math.inf
     assert type(to_jsonable(np.float64(2.0))) is float and type(to_jsonable(np.int8(2))) is int
+
+
+def test_harmonic_attenuation_is_the_sampling_attenuation_of_q_over_t():
+    q = np.arange(40)
+    got = timing.harmonic_attenuation(q, 2e-9, 20e-12)
+    assert np.allclose(got, timing.sampling_attenuation(q / 2e-9, 20e-12), rtol=1e-12, atol=0)

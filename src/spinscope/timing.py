@@ -26,6 +26,7 @@ __all__ = [
     "FWHM_PER_SIGMA",
     "FWHM_TO_SIGMA",
     "fwhm_to_sigma",
+    "harmonic_attenuation",
     "sampling_attenuation",
     "sigma_to_fwhm",
 ]
@@ -89,3 +90,26 @@ def sampling_attenuation(frequency, bunch_rms, jitter_rms=0.0):
     s2 = np.asarray(bunch_rms, dtype=float) ** 2 + np.asarray(jitter_rms, dtype=float) ** 2
     out = np.exp(-0.5 * (2.0 * np.pi * np.asarray(frequency, dtype=float)) ** 2 * s2)
     return float(out) if out.ndim == 0 else out
+
+
+def harmonic_attenuation(harmonic, period: float, sigma: float):
+    """:func:`sampling_attenuation` of the harmonics ``q`` of a period ``T``: ``f = q / T``.
+
+    Written as ``exp(-(2 pi q sigma / T)^2 / 2)`` (the filter of the band-limited smearing kernels,
+    evaluated in this order so that their results are bit-identical to before they shared it).
+
+    Parameters
+    ----------
+    harmonic
+        Harmonic numbers ``q`` [dimensionless] (scalar or array).
+    period
+        Period ``T`` [s].
+    sigma
+        rms of the Gaussian smearing (bunch length and jitter in quadrature) [s].
+
+    Returns
+    -------
+    numpy.ndarray
+        Amplitude factors [dimensionless], of the shape of ``harmonic``.
+    """
+    return np.exp(-0.5 * (2.0 * np.pi * np.asarray(harmonic) * sigma / period) ** 2)

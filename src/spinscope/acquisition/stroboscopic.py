@@ -35,7 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from spinscope.errors import ConfigError
-from spinscope.timing import FWHM_PER_SIGMA, sampling_attenuation
+from spinscope.timing import FWHM_PER_SIGMA, harmonic_attenuation, sampling_attenuation
 from spinscope.units import check_positive
 
 __all__ = [
@@ -359,7 +359,7 @@ def smear_periodic(samples, period: float, sigma: float, axis: int = -1) -> np.n
     a = np.asarray(samples, dtype=float)
     n = a.shape[axis]
     q = np.fft.rfftfreq(n, d=1.0 / n)  # harmonic numbers 0..n/2
-    filt = sampling_attenuation(q / period, sigma)
+    filt = harmonic_attenuation(q, period, sigma)
     shape = [1] * a.ndim
     shape[axis] = q.size
     spec = np.fft.rfft(a, axis=axis) * filt.reshape(shape)

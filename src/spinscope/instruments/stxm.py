@@ -54,7 +54,7 @@ from spinscope.errors import ConfigError
 from spinscope.interaction.absorption import layer_constants, optical_depths, transmission
 from spinscope.optics.zone_plate import ZonePlate
 from spinscope.sources.storage_ring import Beamline
-from spinscope.timing import sampling_attenuation
+from spinscope.timing import harmonic_attenuation
 from spinscope.units import energy_to_wavelength
 
 __all__ = ["STXM", "FocusedImages", "layer_constants", "smear_movie", "transmission"]
@@ -96,7 +96,7 @@ def smear_movie(frames, *, period: float, t0: float, channel_times, sigma: float
     if k and np.allclose(tc, np.arange(tc.size) * k * step, rtol=0, atol=1e-9 * period):
         # channels on every k-th frame: filter the spectrum and transform back (FFT only)
         q = np.arange(n // 2 + 1)
-        filt = sampling_attenuation(q / period, sigma)
+        filt = harmonic_attenuation(q, period, sigma)
         spec = np.fft.rfft(a, axis=0) * filt.reshape((-1,) + (1,) * (a.ndim - 1))
         return np.fft.irfft(spec, n=n, axis=0)[::k]
     spec = np.fft.rfft(a, axis=0) / n
@@ -105,7 +105,7 @@ def smear_movie(frames, *, period: float, t0: float, channel_times, sigma: float
     w[0] = 1.0
     if n % 2 == 0:
         w[-1] = 1.0
-    filt = w * sampling_attenuation(q / period, sigma)
+    filt = w * harmonic_attenuation(q, period, sigma)
     basis = np.exp(2j * np.pi * np.outer(tc, q) / period) * filt[None, :]  # (N, nq)
     if n % 2 == 0:  # the Nyquist term is real: cos interpolation
         basis[:, -1] = np.cos(2.0 * np.pi * tc * q[-1] / period) * filt[-1]
@@ -410,7 +410,7 @@ class STXM:
                                         rtol=0, atol=1e-9 * period)
         if on_grid:  # bunch smearing and PSF in one 3-D FFT
             q = np.arange(n_t // 2 + 1)
-            gain = sampling_attenuation(q / period, sigma)
+            gain = harmonic_attenuation(q, period, sigma)
             return conv(tr, time_filter=gain, every=every)
         return conv(smear_movie(tr, period=period, t0=t0, channel_times=channel_times, sigma=sigma))
 
