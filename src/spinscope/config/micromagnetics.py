@@ -282,7 +282,20 @@ class RunConfig(SpinscopeModel):
 
 
 class LLGConfig(SpinscopeModel):
-    """A complete micromagnetic scenario."""
+    """A complete micromagnetic scenario.
+
+    Attributes
+    ----------
+    engine
+        Which engine runs it: ``"spinscope"`` (built-in) or ``"magnumnp"`` (magnum.np in a child
+        process); the names of :data:`spinscope.micromagnetics.engine.ENGINES` (a test keeps the
+        two lists equal).
+    demag
+        Include the demagnetising field.
+    fields
+        Applied fields (Zeeman terms), each of a ``kind`` that
+        :data:`spinscope.micromagnetics.drives.FIELD_KINDS` maps to its drive.
+    """
 
     schema_version: Literal[1] = 1
     name: str = "llg"

@@ -15,6 +15,7 @@ Internally everything is SI: ``Ms`` [A/m], ``A`` [J/m], ``Ku`` [J/m^3], ``D`` [J
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import time as _time
@@ -23,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from spinscope.datamodel import magnetisation_field
+from spinscope.errors import FileFormatError
 from spinscope.micromagnetics.constants import HBAR, KB, MU0, MUB, QE
 from spinscope.micromagnetics.demag import DemagField
 from spinscope.micromagnetics.errors import (
@@ -94,8 +97,6 @@ def magnetisation_movie(times, frames, mesh: Mesh, *, attrs: dict | None = None)
         dims ``(time, z, y, x, component)`` (``z`` only when ``nz > 1``; ``time`` only for a movie),
         coordinates in SI with ``units`` attributes, ``component`` = ``("x", "y", "z")``.
     """
-    from spinscope.datamodel import magnetisation_field
-
     a = np.asarray(frames, dtype=float)
     movie = times is not None
     if not movie:
@@ -119,7 +120,8 @@ def magnetisation_movie(times, frames, mesh: Mesh, *, attrs: dict | None = None)
 
 
 def _progress_bar(total: int, completed: int):
-    """A started rich progress bar for :meth:`Simulation.run` and its task id."""
+    """A started rich progress bar for :meth:`Simulation.run` and its task id (rich is imported
+    only when a bar is shown, as in :mod:`spinscope.progress`)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(TextColumn("LLG"), BarColumn(), TextColumn("{task.fields[tt]}"),
@@ -805,8 +807,6 @@ class Simulation:
         os.replace(tmp, path)
 
     def _load_checkpoint(self, path: Path, times):
-        from spinscope.errors import FileFormatError
-
         try:
             with np.load(path) as z:
                 if not np.array_equal(z["times"], times):
@@ -820,8 +820,6 @@ class Simulation:
                 st = z["stats"]
                 self.stats = {"steps": int(st[0]), "rejected": int(st[1]),
                               "evaluations": int(st[2])}
-                import ast
-
                 self._rng.bit_generator.state = ast.literal_eval(bytes(z["rng"]).decode())
                 return int(z["n_done"]), list(z["frames"]), list(z["avgs"])
         except (OSError, KeyError, ValueError) as exc:
