@@ -162,7 +162,7 @@ def test_pollux_stack_aligns_and_normalises(real_data):
 def test_helicity_pair_registration_removes_magnetic_bias(sy, sx):
     """Drift between the +1 and -1 scans of a tilted vortex disk (strong in-plane XMCD) is found
     within 0.1 pixel: the magnetic contrast is divided out before the charge images are matched."""
-    from spinscope.instruments.stxm import ScanPattern
+    from spinscope.acquisition.stxm_scan import ScanPattern, run_stxm_scan
     from spinscope.workflows.stxm import build_experiment, build_movie, load_stxm_config
 
     cfg = {
@@ -182,7 +182,7 @@ def test_helicity_pair_registration_removes_magnetic_bias(sy, sx):
     scan = ScanPattern(sc.pixel_size, sc.nx, sc.ny, sc.dwell, jitter_rms=1e-9, drift_velocity=v)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        ds = parts["stxm"].measure(movie, scan, rng=4)
+        ds = run_stxm_scan(parts["stxm"], movie, scan, rng=4)
     plain = xmcd.register_shift(ds["counts"].sel(helicity=1).values, ds["counts"].sel(helicity=-1).values)
     got = xmcd.xmcd_images(ds)["shift"].sel(helicity=-1).values
     assert np.max(np.abs(got - [sy, sx])) < 0.1

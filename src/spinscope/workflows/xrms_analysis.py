@@ -226,10 +226,10 @@ def _time_factor(units: str, where: str) -> float:
 
 
 def _is_spinscope_nexus(p: Path) -> bool:
-    from spinscope.io import detect_kind
+    from spinscope.io import guess_engine
 
     try:
-        return detect_kind(p) == "spinscope"
+        return guess_engine(p) == "spinscope"
     except FileFormatError:
         return False  # not NeXus: read_lab_frames gives its own error or reads plain HDF5
 
@@ -242,9 +242,9 @@ def _pick(ds: xr.Dataset, names: tuple[str, ...], ok) -> str | None:
 
 
 def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.DataArray, dict[str, Any]]:
-    from spinscope.io import read_nexus
+    from spinscope.io import open_dataset
 
-    ds = read_nexus(p)
+    ds = open_dataset(p, engine="spinscope")
     frame_ok = lambda v: v.ndim >= 3 and v.dtype.kind in "iuf"  # noqa: E731
     name = _pick(ds, _FRAME_NAMES, frame_ok)
     if name is None:
