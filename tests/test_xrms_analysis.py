@@ -320,13 +320,13 @@ def test_ring_off_the_detector_is_an_error(tmp_path):
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(scan, tmp_path, monkeypatch):
-    import spinscope.viz.scattering as viz
+    import spinscope.workflows.xrms_analysis as workflow
     from spinscope.workflows.xrms_analysis import analyze_xrms
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(viz, "plot_time_traces", broken)
+    monkeypatch.setattr(workflow, "plot_time_traces", broken)
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="disk full"):
         analyze_xrms(scan["dir"] / "scan.nxs", output=out, movie=False, progress=False)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pint
 
 from spinscope.constants import HC_EV_M
 from spinscope.errors import ParameterRangeError, UnitError
@@ -63,8 +64,6 @@ def get_registry():
     pint.UnitRegistry
         The single registry; quantities from other registries are converted through strings.
     """
-    import pint
-
     ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     ureg.formatter.default_format = "~P"
     return ureg

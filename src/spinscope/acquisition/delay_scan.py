@@ -59,6 +59,8 @@ import xarray as xr
 from spinscope.acquisition.protocols import FrameCamera, TextureEvolution
 from spinscope.atomic import atomic_path
 from spinscope.errors import ConfigError, OutputExistsError
+from spinscope.io import write_nexus
+from spinscope.units import parse_quantity
 
 __all__ = ["DelayScan", "cross_correlation_fwhm", "run_delay_scan"]
 
@@ -275,8 +277,6 @@ def run_delay_scan(
         ``photons_per_frame``,
         ``saturated_pixels``.
     """
-    from spinscope.io import write_nexus
-
     out = Path(output)
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out}: exists; pass --overwrite or choose another output", path=str(out))
@@ -409,6 +409,4 @@ def _camera_attrs(camera: FrameCamera, scan: DelayScan) -> dict[str, Any]:
 
 def delays_from(values: Sequence[Any]) -> np.ndarray:
     """Delays [s] from numbers (s) or unit strings (``"0.5 ps"``)."""
-    from spinscope.units import parse_quantity
-
     return np.asarray([parse_quantity(v, "time", field="scan.delays") for v in values], dtype=float)

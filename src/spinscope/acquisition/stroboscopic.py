@@ -35,6 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.sources.storage_ring import StorageRing, ring_preset
 from spinscope.timing import FWHM_PER_SIGMA, harmonic_attenuation, sampling_attenuation
 from spinscope.units import check_positive
 
@@ -458,8 +459,6 @@ def stxm_timing(
         ``ratio``, ``phases``, ``excitation_frequency``, ``equivalent_time_step``, ``frequency`` and
         ``attenuation`` (``None`` where undetermined).
     """
-    from spinscope.sources.storage_ring import StorageRing, ring_preset
-
     r = ring if isinstance(ring, StorageRing) else ring_preset(str(ring))
     if bunch_fwhm is not None:
         r = r.with_(bunch_fwhm=bunch_fwhm)

@@ -46,6 +46,7 @@ parabola through the three best values along each axis.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -57,6 +58,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.fft as sfft
+import scipy.sparse as sp
 import xarray as xr
 
 from spinscope import geometry
@@ -282,8 +285,6 @@ def read_poni(
         rotations (tilted detectors are not supported) or a detector orientation other than pyFAI's
         default (3).
     """
-    import json
-
     p = Path(path)
     if not p.is_file():
         raise FileFormatError(f"{p}: no such PONI file", path=str(p))
@@ -443,8 +444,6 @@ class AzimuthalIntegrator:
         engine: str = "sparse",
         threads: int | None = None,
     ) -> None:
-        import scipy.sparse as sp
-
         if engine not in ("sparse", "bincount"):
             raise ConfigError(f"engine: expected 'sparse' or 'bincount', got {engine!r}", field="engine")
         if len(shape) != 2 or min(shape) < 1:
@@ -743,8 +742,6 @@ def _block_mean(img: np.ndarray, w: np.ndarray, b: int) -> tuple[np.ndarray, np.
 
 def _symmetry_map(a: np.ndarray, w: np.ndarray, min_overlap: float) -> np.ndarray:
     """Normalised autoconvolution S(s) for every s (FFT), -inf where the overlap is too small."""
-    import scipy.fft as sfft
-
     ny, nx = a.shape
     shape = (2 * ny - 1, 2 * nx - 1)
     fshape = [sfft.next_fast_len(s, real=True) for s in shape]

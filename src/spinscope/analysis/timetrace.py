@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from spinscope.analysis.rings import fit_ring, fit_rings, magnetisation_trace
 from spinscope.curves import demag_curve
 from spinscope.errors import ConfigError, DataRangeError
 from spinscope.fitting import Param, fit_curve
@@ -410,8 +411,6 @@ def analyze_profiles(
         ``q_shift`` (relative change of ``q1`` at the latest delay) and ``wall`` (:func:`wall_velocity`
         over the delays after ``t0 + 3 tau_m``, or ``None``). Non-finite numbers become ``None``.
     """
-    from spinscope.analysis.rings import fit_ring, fit_rings, magnetisation_trace
-
     delays = np.asarray(profiles["delay"].values, dtype=float)
     trace = magnetisation_trace(profiles, t0=t0, q_range=q_range, background=intensity_background)
     fit = fit_demagnetisation(

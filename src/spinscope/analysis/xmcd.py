@@ -39,7 +39,10 @@ import math
 
 import numpy as np
 import xarray as xr
+from scipy.ndimage import fourier_shift, gaussian_filter
+from skimage.registration import phase_cross_correlation
 
+from spinscope.detectors.apd import invert_pileup
 from spinscope.errors import ConfigError, DataModelError
 
 __all__ = [
@@ -114,8 +117,6 @@ def photons_per_bunch(counts, bunches, *, dead_bunches: int = 0):
     Same type as ``counts``
         ``-ln(1 - p)``, ``p = (counts/bunches) / (1 - d counts/bunches)``.
     """
-    from spinscope.detectors.apd import invert_pileup
-
     if isinstance(counts, xr.DataArray):
         vals = np.asarray(invert_pileup(counts.values / np.asarray(bunches, dtype=float), dead_bunches))
         return counts.copy(data=vals)
@@ -150,8 +151,6 @@ def register_shift(reference, moving, *, upsample: int = 100, iterations: int = 
     tuple of float
         Shift to apply to ``moving`` (``scipy.ndimage.fourier_shift`` convention).
     """
-    from skimage.registration import phase_cross_correlation
-
     a = np.asarray(reference, dtype=float)
     b = np.asarray(moving, dtype=float)
     if a.ndim != 2 or a.shape != b.shape:
@@ -186,8 +185,6 @@ def structure_snr(image) -> float:
     float
         ``std(smoothed) / (sigma_n / (4 sqrt(pi)))`` [dimensionless]; inf for a noiseless image.
     """
-    from scipy.ndimage import gaussian_filter
-
     a = np.asarray(image, dtype=float)
     d = np.diff(a, axis=1).ravel()
     sigma_n = 1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0)
@@ -199,8 +196,6 @@ def structure_snr(image) -> float:
 
 
 def _shift_image(img, shift):
-    from scipy.ndimage import fourier_shift
-
     a = np.asarray(img, dtype=float)
     mean = a.mean()
     return np.fft.ifftn(fourier_shift(np.fft.fftn(a - mean), shift)).real + mean
@@ -233,8 +228,6 @@ def register_helicities(plus, minus, *, upsample: int = 100, iterations: int = 4
     tuple of float
         Shift to apply to ``minus``.
     """
-    from scipy.ndimage import gaussian_filter
-
     a = np.asarray(plus, dtype=float)
     b = np.asarray(minus, dtype=float)
     floor = max(1e-12, 1e-6 * float(np.nanmax(np.abs(a))))

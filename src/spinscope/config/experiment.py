@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from spinscope.config.base import Density, Energy, Length, SpinscopeModel
@@ -106,8 +107,6 @@ class EnergyGrid(SpinscopeModel):
         numpy.ndarray
             Photon energies [eV].
         """
-        import numpy as np
-
         n = int(np.floor((self.stop - self.start) / self.step + 1e-9)) + 1
         return self.start + self.step * np.arange(n)
 

@@ -33,6 +33,8 @@ from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, m
 
 from spinscope.config.base import Angle, Duration, Energy, Fluence, Frequency, Length, SpinscopeModel
 from spinscope.config.experiment import LayerConfig
+from spinscope.errors import UnitError
+from spinscope.units import parse_quantity
 
 __all__ = [
     "DetectorSection",
@@ -51,9 +53,6 @@ SCHEMA_VERSION = 1
 
 def _velocity(value: Any) -> float:
     """A speed ``"200 m/s"`` (or a number in m/s) [m/s], parsed as a length per second."""
-    from spinscope.errors import UnitError
-    from spinscope.units import parse_quantity
-
     if isinstance(value, int | float):
         return float(value)
     try:

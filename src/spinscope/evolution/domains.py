@@ -51,6 +51,12 @@ import xarray as xr
 
 from spinscope.errors import ConfigError
 from spinscope.timing import FWHM_PER_SIGMA, FWHM_TO_SIGMA
+from spinscope.ultrafast.simulate import (
+    absorbed_fluence_map,
+    magnetisation_movie,
+    resolve_material,
+    solve_pixels,
+)
 from spinscope.units import check_positive
 
 __all__ = ["DemagMap", "TextureDynamics", "TextureModels", "demag_map"]
@@ -170,8 +176,6 @@ def demag_map(
     -------
     DemagMap
     """
-    from spinscope.ultrafast.simulate import absorbed_fluence_map, resolve_material, solve_pixels
-
     mat = resolve_material(material)
     lo, hi = (float(v) for v in t_range)
     if not hi > lo:
@@ -412,8 +416,6 @@ class TextureDynamics:
         Built with :func:`spinscope.ultrafast.magnetisation_movie` delay by delay (the texture changes
         with time); memory grows with delays x pixels x species x 3, so use it on small grids.
         """
-        from spinscope.ultrafast.simulate import magnetisation_movie
-
         frames = []
         coords_sp = ("species", np.array(self.species), {"units": ""})
         for t in np.atleast_1d(np.asarray(delays, dtype=float)):

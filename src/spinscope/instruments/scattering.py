@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from spinscope.errors import ConfigError
+from spinscope.interaction.exit_wave import exit_wave, projection
+from spinscope.interaction.far_field import FarField, grid_for_detector, illumination
 
 __all__ = ["ScatteringCamera"]
 
@@ -82,8 +84,6 @@ class ScatteringCamera:
     _cache: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from spinscope.interaction.far_field import FarField, illumination
-
         w = _helicity_weights(self.polarisation)
         ff = FarField(self.detector, self.optics.energy, self.n, self.cell,
                       coherence_length=self.coherence_length, workers=self.workers)
@@ -124,8 +124,6 @@ class ScatteringCamera:
         -------
         ScatteringCamera
         """
-        from spinscope.interaction.far_field import grid_for_detector
-
         n, cell = grid_for_detector(detector, optics.energy, oversampling=oversampling)
         return cls(optics, detector, n, cell, **kw)
 
@@ -144,8 +142,6 @@ class ScatteringCamera:
         return self.farfield.coordinates()
 
     def _projection(self, state) -> np.ndarray:
-        from spinscope.interaction.exit_wave import projection
-
         s = np.asarray(getattr(state, "values", state))
         if s.dtype not in (np.float32, np.float64):
             s = s.astype(np.float64)
@@ -179,8 +175,6 @@ class ScatteringCamera:
         numpy.ndarray
             ``(ny, nx)`` [photons].
         """
-        from spinscope.interaction.exit_wave import exit_wave
-
         p = self._projection(state)
         c = self._cache
         w_plus, w_minus = c["weights"]

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from scipy import fft, sparse
 
 from spinscope.detectors.apd import APD
 from spinscope.errors import ConfigError
@@ -145,8 +146,6 @@ class _Convolver:
         self._otf = {}
 
     def _transfer(self, shape):
-        from scipy import fft
-
         if shape not in self._otf:
             pad = tuple(fft.next_fast_len(s + 2 * self.h, real=True) for s in shape)
             k = np.zeros(pad)
@@ -159,8 +158,6 @@ class _Convolver:
     def __call__(self, images, time_filter=None, every: int = 1):
         """Convolve ``images[..., y, x]``; with ``time_filter`` (one gain per rfft harmonic of axis 0,
         a periodic time axis) also smear along time, then keep every ``every``-th frame."""
-        from scipy import fft
-
         a = np.asarray(images, dtype=np.float32)
         h = self.h
         pad, otf = self._transfer(a.shape[-2:])
@@ -506,8 +503,6 @@ def _sample(images, fy, fx):
     Built as a sparse (pixels x cells) matrix with four weights per row, applied to all channels
     at once.
     """
-    from scipy import sparse
-
     c = images.shape[0]
     ny, nx = images.shape[-2:]
     fy = np.clip(np.ravel(fy), 0.0, ny - 1.0)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from spinscope.geometry import wavelength
+from spinscope.materials import get_material
 
 __all__ = ["film_transmission", "layer_constants", "layer_tuple", "optical_depths", "transmission"]
 
@@ -81,8 +82,6 @@ def layer_constants(layers, energy, *, species_sign: dict[str, float] | None = N
         ``beta_m_species`` (per species, first axis). Floats for a scalar ``energy``, arrays along
         ``energy`` otherwise.
     """
-    from spinscope.materials import get_material
-
     if hasattr(layers, "layers"):
         layers = layers.layers
     scalar = np.ndim(energy) == 0

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.fft
 
 from spinscope.errors import ConfigError, DataRangeError
 from spinscope.units import HC_EV_M, check_positive
@@ -248,8 +249,6 @@ class FarField:
         numpy.ndarray
             ``(n, n)``, zero frequency at index ``n // 2`` [photons per bin per incident photon].
         """
-        import scipy.fft
-
         fields = [fields] if isinstance(fields, np.ndarray) and fields.ndim == 2 else list(fields)
         if weights is None:
             weights = [1.0 / len(fields)] * len(fields)
@@ -278,8 +277,6 @@ class FarField:
         numpy.ndarray
             ``(ny, nx)`` [photons].
         """
-        import scipy.fft
-
         fields = [fields] if isinstance(fields, np.ndarray) and fields.ndim == 2 else list(fields)
         if weights is None:
             weights = [1.0 / len(fields)] * len(fields)

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import os
 
+from spinscope.io.nexus import read_nexus as _read
+from spinscope.io.nexus import write_nexus as _write
 from spinscope.io.registry import Backend, guess_engine, list_engines, open_dataset, register_backend
+from spinscope.io.summary import summarize_file as _summarize
 
 __all__ = [
     "Backend",
@@ -40,20 +43,14 @@ __all__ = [
 
 def summarize_file(path: str | os.PathLike) -> dict:
     """Describe a data file (see :func:`spinscope.io.summary.summarize_file`)."""
-    from spinscope.io.summary import summarize_file as _summarize
-
     return _summarize(path)
 
 
 def read_nexus(path: str | os.PathLike):
     """Read a spinscope NeXus file (see :func:`spinscope.io.nexus.read_nexus`)."""
-    from spinscope.io.nexus import read_nexus as _read
-
     return _read(path)
 
 
 def write_nexus(path: str | os.PathLike, data, **kwargs):
     """Write a Dataset/DataArray to NeXus (see :func:`spinscope.io.nexus.write_nexus`)."""
-    from spinscope.io.nexus import write_nexus as _write
-
     return _write(path, data, **kwargs)

@@ -52,13 +52,16 @@ import os
 import re
 import struct
 import warnings
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tifffile
 import xarray as xr
 
 from spinscope.errors import FileFormatError, SpinscopeError, UnitError
+from spinscope.io._hdf5 import check_links, decode, length_factor, open_hdf5, wrap_errors
 from spinscope.units import HC_EV_M, parse_quantity
 
 __all__ = [
@@ -165,8 +168,6 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     FileFormatError
         Missing, truncated or corrupt file, or pages that are not 2D grey-scale images of one shape.
     """
-    import tifffile
-
     p = Path(path)
     _check_exists(p)
     try:
@@ -353,8 +354,6 @@ def read_spe(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     FileFormatError
         Missing, truncated or inconsistent file, unknown pixel type, several regions of interest.
     """
-    import xml.etree.ElementTree as ET
-
     p = Path(path)
     _check_exists(p)
     size = p.stat().st_size
@@ -463,8 +462,6 @@ def read_spe(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
 
 
 def _read_units(ds) -> str | None:
-    from spinscope.io._hdf5 import decode
-
     u = ds.attrs.get("units")
     return None if u is None else str(decode(u))
 
@@ -481,8 +478,6 @@ def _scalar(group, name: str):
 
 
 def _length(group, name: str, path: Path) -> float | None:
-    from spinscope.io._hdf5 import length_factor
-
     v, u = _scalar(group, name)
     if v is None:
         return None
@@ -575,8 +570,6 @@ def _hdf5_geometry(fh, ds, path: Path) -> dict[str, Any]:
 def _find_dataset(fh, path: Path):
     import h5py
 
-    from spinscope.io._hdf5 import decode
-
     # NeXus default chain: /@default -> entry/@default -> NXdata/@signal
     try:
         g = fh
@@ -630,8 +623,6 @@ def read_hdf5_frames(
         Not HDF5, truncated, no such dataset, fewer than two dimensions, non-numeric data.
     """
     import h5py
-
-    from spinscope.io._hdf5 import check_links, decode, open_hdf5, wrap_errors
 
     p = Path(path)
     with open_hdf5(p) as fh, wrap_errors(p):

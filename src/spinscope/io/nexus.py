@@ -48,11 +48,12 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from spinscope import __version__
 from spinscope.atomic import atomic_path
 from spinscope.conventions import DIM_UNITS
 from spinscope.datamodel import DataModelError
 from spinscope.errors import FileFormatError
-from spinscope.io._hdf5 import decode, open_hdf5, wrap_errors
+from spinscope.io._hdf5 import check_links, decode, open_hdf5, wrap_errors
 from spinscope.serialise import to_jsonable
 
 __all__ = ["LAYOUT_VERSION", "read_nexus", "read_nexus_metadata", "write_nexus"]
@@ -234,8 +235,6 @@ def write_nexus(
         If a name, attribute or dtype cannot be stored.
     """
     import h5py
-
-    from spinscope import __version__
 
     if isinstance(data, xr.DataArray):
         name = data.name if data.name is not None else "data"
@@ -502,8 +501,6 @@ def _read_generic_group(group, path: Path) -> xr.Dataset:
     which is a :class:`FileFormatError`.
     """
     import h5py
-
-    from spinscope.io._hdf5 import check_links
 
     sig = _signal_name(group, path)
     check_links(group, sig, path)

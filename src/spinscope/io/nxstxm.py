@@ -24,6 +24,7 @@ are kept as they are (and the result is then not validated against the stack con
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -420,8 +421,6 @@ def _spinscope_extras(ent, ds: xr.Dataset, p: Path) -> None:
     analysis (the APD pile-up inversion uses ``bunches``); attributes already set from the NeXus
     fields win.
     """
-    import json
-
     import h5py
 
     col = ent.get("spinscope")

@@ -34,6 +34,7 @@ import xarray as xr
 
 from spinscope.atomic import atomic_path
 from spinscope.errors import DataModelError
+from spinscope.io.nxstxm import read_nxstxm
 from spinscope.serialise import to_jsonable
 
 __all__ = ["read_stxm_nexus", "write_nxstxm"]
@@ -184,6 +185,4 @@ def read_stxm_nexus(path: str | os.PathLike) -> xr.Dataset:
     xarray.Dataset
         The measured stack.
     """
-    from spinscope.io.nxstxm import read_nxstxm
-
     return read_nxstxm(path)

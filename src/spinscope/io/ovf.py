@@ -32,6 +32,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
 from spinscope.errors import FileFormatError
 from spinscope.io._hdf5 import length_factor
@@ -134,8 +135,6 @@ def read_ovf(path, *, squeeze: bool = True):
     FileFormatError
         Missing, truncated or malformed file, wrong check value.
     """
-    import xarray as xr
-
     p = Path(path)
     try:
         fh = open(p, "rb")
@@ -486,8 +485,6 @@ def read_ovf_folder(folder, pattern: str = "*.ov[f]", *, time_step: float | None
     FileFormatError
         No file matches, the files differ in shape, or a time is missing without ``time_step``.
     """
-    import xarray as xr
-
     d = Path(folder)
     if not d.is_dir():
         raise FileFormatError(f"{d}: no such folder of OVF files", path=str(d))

@@ -38,6 +38,12 @@ from typing import Any
 import xarray as xr
 
 from spinscope.errors import FileFormatError
+from spinscope.io._hdf5 import check_file, decode, find_hdf5_signature, nx_class
+from spinscope.io.hdr_xim import read_hdr_xim
+from spinscope.io.lab import read_lab_frames
+from spinscope.io.nexus import read_nexus
+from spinscope.io.nxstxm import read_nxstxm
+from spinscope.io.ovf import read_ovf
 
 __all__ = [
     "Backend",
@@ -126,8 +132,6 @@ def guess_engine(path: str | os.PathLike) -> str:
         If the file is missing, empty or a folder, or no backend recognises it (the message lists
         the known formats).
     """
-    from spinscope.io._hdf5 import check_file
-
     p = check_file(path)
     if p.stat().st_size == 0:
         raise FileFormatError(f"{p}: empty file", path=str(p))
@@ -205,8 +209,6 @@ def _head(p: Path, n: int = 64) -> bytes:
 def _hdf5_kind_cached(path: str, mtime_ns: int, size: int) -> str | None:
     import h5py
 
-    from spinscope.io._hdf5 import find_hdf5_signature
-
     if find_hdf5_signature(path) is None:
         return None
     try:
@@ -223,8 +225,6 @@ def _hdf5_kind_cached(path: str, mtime_ns: int, size: int) -> str | None:
 def _nexus_kind(f) -> str:
     """``nxstxm``, ``spinscope``, ``nexus`` or ``hdf5`` from the NXentry groups of an open file."""
     import h5py
-
-    from spinscope.io._hdf5 import decode, nx_class
 
     kind = "hdf5"
     for key in f:
@@ -285,14 +285,10 @@ def _guess_spe(p: Path) -> bool:
 
 
 def _read_hdr_xim(p: Path, **options) -> xr.Dataset:
-    from spinscope.io.hdr_xim import read_hdr_xim
-
     return read_hdr_xim(p, **options)
 
 
 def _read_ovf(p: Path, **options) -> xr.Dataset:
-    from spinscope.io.ovf import read_ovf
-
     da = read_ovf(p, **options)
     ds = _as_dataset(da)
     ds.attrs["signal"] = next(iter(ds.data_vars))
@@ -300,20 +296,14 @@ def _read_ovf(p: Path, **options) -> xr.Dataset:
 
 
 def _read_nxstxm(p: Path, **options) -> xr.Dataset:
-    from spinscope.io.nxstxm import read_nxstxm
-
     return read_nxstxm(p, **options)
 
 
 def _read_nexus(p: Path, **options) -> xr.Dataset:
-    from spinscope.io.nexus import read_nexus
-
     return read_nexus(p, **options)
 
 
 def _read_frames(p: Path, **options) -> xr.Dataset:
-    from spinscope.io.lab import read_lab_frames
-
     return _as_dataset(read_lab_frames(p, **options))
 
 

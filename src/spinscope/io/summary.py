@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from spinscope.io.registry import guess_engine, open_dataset
+
 __all__ = ["summarize_dataset", "summarize_file"]
 
 
@@ -89,8 +91,6 @@ def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
     FileFormatError
         If the file is missing, unreadable or of no supported kind.
     """
-    from spinscope.io.registry import guess_engine, open_dataset
-
     p = Path(path)
     kind = guess_engine(p)
     data = open_dataset(p, engine=kind)

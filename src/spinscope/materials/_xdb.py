@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from spinscope.constants import R_E as R_E  # classical electron radius [m], re-exported
 from spinscope.errors import MaterialError
@@ -82,8 +83,6 @@ def chantler_nodes(symbol: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @cache
 def _f1_interpolant(symbol: str):
-    from scipy.interpolate import PchipInterpolator
-
     e, f1, _ = chantler_nodes(symbol)
     return PchipInterpolator(np.log(e), f1, extrapolate=False)
 

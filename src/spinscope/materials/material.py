@@ -23,10 +23,12 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from spinscope.constants import HC_EV_M, N_A
 from spinscope.errors import DataRangeError, MaterialError
 from spinscope.materials import _xdb
+from spinscope.materials.resonant import resonant_factors, resonant_source
 
 __all__ = ["Material", "get_material", "parse_formula", "known_materials", "scattering_factors"]
 
@@ -112,8 +114,6 @@ def scattering_factors(symbol: str, energy) -> tuple[np.ndarray, ...]:
     tuple of numpy.ndarray
         ``(f1, f2, f1m, f2m)`` [electrons/atom]; ``f1`` includes ``Z``.
     """
-    from spinscope.materials.resonant import resonant_factors
-
     e = np.asarray(energy, dtype=float)
     df1, df2, f1m, f2m = resonant_factors(symbol, e)
     return _xdb.f1_chantler(symbol, e) + df1, _xdb.f2_chantler(symbol, e) + df2, f1m, f2m
@@ -136,8 +136,6 @@ def _check_energy(energy, elements, *, field_name: str = "energy") -> np.ndarray
 
 
 def _dataset(e, delta, beta, dms, bms, species, attrs):
-    import xarray as xr
-
     scalar = e.ndim == 0
     edim: tuple[str, ...] = () if scalar else ("energy",)
     if e.ndim > 1:
@@ -220,8 +218,6 @@ class Material:
     @property
     def source(self) -> str:
         """Citation of the data used for the optical constants."""
-        from spinscope.materials.resonant import resonant_source
-
         parts = [resonant_source(s) for s in self.elements]
         res = [p for p in parts if not p.startswith("xraydb Chantler")]
         return "; ".join(dict.fromkeys(res)) if res else "xraydb Chantler (non-resonant)"

@@ -74,6 +74,7 @@ from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
+from scipy.special import wofz
 
 from spinscope.constants import N_A
 from spinscope.materials import _xdb
@@ -159,8 +160,6 @@ def _rows() -> tuple[dict, ...]:
 
 def _complex_shape(energy, e0, lorentz_fwhm, gauss_fwhm):
     """Unit-peak Voigt ``(f1 + i f2)`` pieces for the line and its mirror at ``-e0``."""
-    from scipy.special import wofz
-
     e = np.asarray(energy, dtype=float)
     gamma = 0.5 * lorentz_fwhm
     sigma = max(gauss_fwhm * FWHM_TO_SIGMA, 1e-6)

@@ -9,6 +9,8 @@ import numpy as np
 from spinscope.conventions import transmission_asymmetry
 from spinscope.errors import ConfigError, MaterialError
 from spinscope.materials import _xdb
+from spinscope.materials.material import Material, get_material
+from spinscope.materials.resonant import resonant_lines, resonant_source
 from spinscope.units import HC_EV_M, parse_quantity
 
 __all__ = ["edge_energy", "summarize"]
@@ -56,7 +58,6 @@ def _split_edge(edge: str, elements) -> tuple[str, str]:
     ed = text[0].upper()
     if len(elements) == 1:
         return elements[0], ed  # edge_energy lists the available edges if it is wrong
-    from spinscope.materials.resonant import resonant_lines
 
     for el in elements:  # prefer an element with a tabulated resonance at this edge
         if any(ln.edge == ed for ln in resonant_lines(el)):
@@ -70,8 +71,6 @@ def _split_edge(edge: str, elements) -> tuple[str, str]:
 
 
 def _strongest_magnetic_edge(mat) -> tuple[str, str] | None:
-    from spinscope.materials.resonant import resonant_lines
-
     best, score = None, 0.0
     for el, x in mat.composition.items():
         for ln in resonant_lines(el):
@@ -82,8 +81,6 @@ def _strongest_magnetic_edge(mat) -> tuple[str, str] | None:
 
 
 def _peak_energy(mat, element: str, edge: str, e_edge: float) -> float:
-    from spinscope.materials.resonant import resonant_lines
-
     lines = [ln.energy for ln in resonant_lines(element) if ln.edge == edge]
     if lines:  # the white line: its maximum within +-3 eV of the tabulated line energy
         grid = np.linspace(lines[0] - 3.0, lines[0] + 3.0, 1201)
@@ -127,8 +124,6 @@ def summarize(name, *, edge: str | None = None, energy=None, thickness=None,
     MaterialError, DataRangeError, UnitError, ConfigError
         Unknown material or edge; energy outside the tables; bad units; negative thickness.
     """
-    from spinscope.materials.material import Material, get_material
-
     rho = None if density is None else parse_quantity(density, "density", field="density")
     if isinstance(name, Material):
         mat = name
@@ -189,7 +184,6 @@ def summarize(name, *, edge: str | None = None, energy=None, thickness=None,
     )
     out["density"] = mat.density
     out["wavelength"] = lam
-    from spinscope.materials.resonant import resonant_source
 
     if el_edge is not None and not hasattr(mat, "path"):
         src = resonant_source(el_edge[0], el_edge[1])

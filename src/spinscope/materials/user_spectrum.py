@@ -40,7 +40,7 @@ import numpy as np
 from spinscope.errors import FileFormatError, MaterialError
 from spinscope.materials import _xdb
 from spinscope.materials.kramers_kronig import kk_charge, kk_magnetic
-from spinscope.materials.material import Material
+from spinscope.materials.material import Material, get_material
 from spinscope.units import HC_EV_M
 
 __all__ = ["UserSpectrumMaterial", "load_user_spectrum"]
@@ -172,8 +172,6 @@ def load_user_spectrum(path, *, element: str, density: float | None = None,
     MaterialError
         Unknown element.
     """
-    from spinscope.materials.material import get_material
-
     p = Path(path)
     base = get_material(element, density=density)
     if len(base.composition) != 1:

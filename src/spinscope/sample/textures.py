@@ -41,13 +41,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.fft as sfft
 import xarray as xr
+from scipy.ndimage import map_coordinates
 
 from spinscope.datamodel import magnetisation_field
-from spinscope.errors import ConfigError
+from spinscope.errors import ConfigError, FileFormatError
 from spinscope.rng import generator_and_seed
 from spinscope.units import parse_quantity
 
@@ -307,8 +310,6 @@ def labyrinth_domains(
     xarray.DataArray
         Unit magnetisation ``(y, x, component)``; ``attrs`` record the model parameters and the seed.
     """
-    import scipy.fft as sfft
-
     ny, nx = _shape(shape)
     dy, dx = _cell(cell)
     p = _length(period, "period")
@@ -647,12 +648,6 @@ def texture_from_file(path: Any, *, shape: tuple[int, int], cell: Any, time_inde
     ConfigError
         For cells without magnetisation (zero vectors), which a film texture cannot have.
     """
-    from pathlib import Path
-
-    from scipy.ndimage import map_coordinates
-
-    from spinscope.errors import FileFormatError
-
     p = Path(path)
     if not p.is_file():
         raise FileFormatError(f"{p}: no such texture file", path=str(p))

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from scipy.integrate import trapezoid
 
 from spinscope.conventions import transmission_asymmetry
 from spinscope.errors import ConfigError, DataRangeError
@@ -309,8 +310,6 @@ class PlasmaSource:
         float
             [photons/s].
         """
-        from scipy.integrate import trapezoid
-
         return float(trapezoid(self.spectral_flux, self.energy))
 
     def monochromatise(
@@ -364,7 +363,6 @@ class PlasmaSource:
         grid = np.union1d(fine, inside)
         # the rectangular band is integrated over exactly [e0 - dE/2, e0 + dE/2] (profile 1 inside)
         prof = bandpass(grid, e0, r, shape=shape) if shape == "gaussian" else np.ones_like(grid)
-        from scipy.integrate import trapezoid
 
         flux = efficiency * float(trapezoid(self.spectral_flux_at(grid) * prof, grid))
         degree = 0.0

@@ -17,11 +17,17 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from pydantic import ValidationError
+from scipy.interpolate import PchipInterpolator
 
+from spinscope.config.load import load_config
+from spinscope.config.ultrafast import DemagConfig, PumpConfig, UltrafastMaterialConfig
+from spinscope.conventions import COMPONENTS
 from spinscope.curves import demag_curve
 from spinscope.datamodel import validate_magnetisation
 from spinscope.errors import ConfigError, DataRangeError, MaterialError
 from spinscope.fitting import Param, fit_curve
+from spinscope.materials.ultrafast import get_preset
 from spinscope.ultrafast.models import System, equilibrium_magnetisation
 from spinscope.ultrafast.pump import Pump, absorbed_energy_density
 from spinscope.ultrafast.solver import integrate, integrate_implicit
@@ -60,9 +66,6 @@ def resolve_material(material):
     ConfigError
         Malformed file or parameters.
     """
-    from spinscope.config.ultrafast import UltrafastMaterialConfig
-    from spinscope.materials.ultrafast import get_preset
-
     if isinstance(material, UltrafastMaterialConfig):
         return material
     if isinstance(material, dict):
@@ -80,8 +83,6 @@ def resolve_material(material):
 
 
 def _validate(model, data, what):
-    from pydantic import ValidationError
-
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -102,9 +103,6 @@ def load_demag_config(path):
     -------
     DemagConfig
     """
-    from spinscope.config.load import load_config
-    from spinscope.config.ultrafast import DemagConfig
-
     return load_config(Path(path), DemagConfig)
 
 
@@ -260,8 +258,6 @@ _KEYS = ("Te", "Tp", "Ts", "m", "E_abs", "E_film", "E_out")
 
 def _solve_lookup(mat, absorbed, delays, k, *, pump, **kw):
     """Solve a grid of K absorbed energies and interpolate every pixel (see solve_pixels)."""
-    from scipy.interpolate import PchipInterpolator
-
     if k < 4:
         raise ConfigError(f"lookup: expected at least 4 nodes, got {k}", field="lookup")
     absorbed = np.atleast_1d(np.asarray(absorbed, dtype=float))
@@ -653,8 +649,6 @@ def magnetisation_movie(texture: xr.DataArray, ds: xr.Dataset, *, Ms=None) -> xr
         Dims ``(time, species?, y, x, component)``, ``time`` in s (the delays), ``y``/``x`` in m.
         The species dim is dropped when the texture has none and the material has one species.
     """
-    from spinscope.conventions import COMPONENTS
-
     if "m" not in ds:
         raise ConfigError("ds: the simulation carries no magnetisation (2TM)", field="ds")
     tdims = tuple(texture.dims)
@@ -730,8 +724,6 @@ def run_demag(material, *, fluence=None, t_max=None, model="auto", T0=None, dura
         ``(summary dict, dataset)``; the summary is :func:`summarize_demag` plus ``absorbed_fluence``
         [J/m^2], ``pump_duration`` [s] and ``t_max`` [s].
     """
-    from spinscope.config.ultrafast import PumpConfig
-
     pump_cfg = PumpConfig()
     cfg_tmax = cfg_T0 = None
     is_file = isinstance(material, os.PathLike) or (

@@ -19,6 +19,7 @@ bounded for N = 1e6.
 from __future__ import annotations
 
 import numpy as np
+from scipy.integrate import solve_ivp
 
 from spinscope.errors import DataRangeError
 
@@ -189,8 +190,6 @@ def integrate_implicit(system, pump, u, delays, *, dt_pump=None, rtol=1e-8, meth
     tuple
         ``(Y, stats)`` as :func:`integrate`.
     """
-    from scipy.integrate import solve_ivp
-
     delays = np.asarray(delays, dtype=float)
     if delays.ndim != 1 or delays.size < 2 or np.any(np.diff(delays) <= 0):
         raise DataRangeError("delays: expected at least two strictly increasing delays [s]",
@@ -246,8 +245,6 @@ def integrate_implicit(system, pump, u, delays, *, dt_pump=None, rtol=1e-8, meth
 
 def _final(f, a, b, y, method, rtol, atol, kw):
     """State at the segment end when t_eval did not include it."""
-    from scipy.integrate import solve_ivp
-
     with np.errstate(over="ignore", invalid="ignore"):
         s = solve_ivp(f, (a, b), y, method=method, t_eval=[b], rtol=rtol, atol=atol, **kw)
     return s.y[:, -1]

@@ -31,9 +31,15 @@ import xarray as xr
 
 from spinscope.atomic import atomic_path
 from spinscope.config import ExperimentConfig
-from spinscope.errors import OutputExistsError
+from spinscope.errors import MaterialError, OutputExistsError
+from spinscope.io import write_nexus
+from spinscope.materials import edge_energy, get_material
 from spinscope.progress import Progress
 from spinscope.serialise import to_jsonable
+from spinscope.viz.spectra import plot_transmission_contrast
+from spinscope.workflows.transmission import stack_transmission
+from spinscope.workflows.xrms_analysis import analyze_xrms
+from spinscope.workflows.xrms_simulate import load_xrms_config, simulate_xrms
 
 __all__ = ["COMPARED", "DEFAULT_CONFIG", "MANIFEST", "run_demo"]
 
@@ -54,9 +60,6 @@ _EDGES = ("K", "L1", "L2", "L3", "M1", "M2", "M3", "M4", "M5", "N1", "N2", "N3",
 
 
 def _edges_in(elements, lo: float, hi: float) -> list[tuple[str, str, float]]:
-    from spinscope.errors import MaterialError
-    from spinscope.materials import edge_energy
-
     found = []
     for el in elements:
         for edge in _EDGES:
@@ -129,9 +132,6 @@ def run_demo(
         edge: ``label``, ``best_energy`` [eV], ``transmission``, ``transmission_asymmetry``,
         ``xmcd_asymmetry``, ``photons_for_unit_snr``), ``outputs`` (written files) and ``seed``.
     """
-    from spinscope.workflows.xrms_analysis import analyze_xrms
-    from spinscope.workflows.xrms_simulate import load_xrms_config, simulate_xrms
-
     cfg = load_xrms_config(str(DEFAULT_CONFIG) if config is None else config)
     out = Path(output_dir)
     replace = _prepare_output(out, overwrite=overwrite)
@@ -182,9 +182,6 @@ def run_demo(
 
 def _transmission_contrast(cfg, out: Path, *, replace: bool, progress: bool) -> tuple[list, list[Path]]:
     """The optical-constant and XMCD-contrast table of the film across the HHG and soft X-ray edges."""
-    from spinscope.materials import get_material
-    from spinscope.workflows.transmission import stack_transmission
-
     exp = ExperimentConfig.model_validate({
         "schema_version": 1,
         "name": cfg.sample.name,
@@ -254,8 +251,6 @@ def _write_csv(path: Path, panels, *, overwrite: bool) -> Path:
 
 
 def _write_nexus(path: Path, panels, cfg: ExperimentConfig, *, overwrite: bool) -> Path:
-    from spinscope.io import write_nexus
-
     ds = xr.concat([d for _, d in panels], dim="energy")
     ds["energy_range"] = ("energy", np.concatenate(
         [np.full(d.sizes["energy"], label) for label, d in panels]).astype(str))
@@ -265,6 +260,4 @@ def _write_nexus(path: Path, panels, cfg: ExperimentConfig, *, overwrite: bool) 
 
 
 def _write_figure(path: Path, panels, cfg: ExperimentConfig, *, overwrite: bool) -> Path:
-    from spinscope.viz.spectra import plot_transmission_contrast
-
     return plot_transmission_contrast(panels, path, title=cfg.name, overwrite=overwrite)

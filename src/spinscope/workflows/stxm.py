@@ -20,9 +20,24 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from pydantic import ValidationError
 
+from spinscope.acquisition.stroboscopic import StroboscopicScheme, choose_ratio, parse_ratio
+from spinscope.acquisition.stxm_scan import ScanPattern, run_stxm_scan
+from spinscope.analysis import xmcd
+from spinscope.analysis.xmcd import radial_wave_fit
+from spinscope.config.load import format_validation_error, load_config
+from spinscope.config.stxm import StxmConfig
+from spinscope.datamodel import magnetisation_field
+from spinscope.detectors.apd import APD, as_generator
 from spinscope.errors import ConfigError, OutputExistsError
+from spinscope.instruments.stxm import STXM
+from spinscope.io import open_dataset
+from spinscope.io.nxstxm_writer import write_nxstxm
+from spinscope.optics.zone_plate import ZonePlate
+from spinscope.planning.stxm_budget import plan_stxm, resolution_budget, time_resolution_budget
 from spinscope.serialise import to_jsonable
+from spinscope.sources.storage_ring import Beamline, ring_preset
 
 __all__ = ["analyze_stxm", "build_experiment", "build_movie", "load_stxm_config", "plan_from_config",
            "simulate_stxm"]
@@ -44,11 +59,6 @@ def load_stxm_config(config):
     tuple
         ``(config, base_folder)``.
     """
-    from pydantic import ValidationError
-
-    from spinscope.config.load import format_validation_error, load_config
-    from spinscope.config.stxm import StxmConfig
-
     if isinstance(config, StxmConfig):
         return config, Path.cwd()
     if isinstance(config, dict):
@@ -63,13 +73,6 @@ def load_stxm_config(config):
 def build_experiment(cfg) -> dict[str, Any]:
     """Components of the experiment: ``ring``, ``beamline``, ``zone_plate``, ``scheme`` (or None),
     ``scan``, ``detector``, ``stxm``."""
-    from spinscope.acquisition.stroboscopic import StroboscopicScheme, choose_ratio, parse_ratio
-    from spinscope.acquisition.stxm_scan import ScanPattern
-    from spinscope.detectors.apd import APD
-    from spinscope.instruments.stxm import STXM
-    from spinscope.optics.zone_plate import ZonePlate
-    from spinscope.sources.storage_ring import Beamline, ring_preset
-
     changes = {}
     if cfg.ring.bunch_fwhm is not None:
         changes["bunch_fwhm"] = cfg.ring.bunch_fwhm
@@ -150,9 +153,6 @@ def build_movie(cfg, scheme, base: Path = Path(".")) -> tuple[xr.DataArray, xr.D
 
 
 def _movie_from_file(path: Path, period: float | None) -> xr.DataArray:
-    from spinscope.datamodel import magnetisation_field
-    from spinscope.io import open_dataset
-
     obj = open_dataset(path)
     if isinstance(obj, xr.Dataset):
         names = [n for n, v in obj.data_vars.items() if "component" in v.dims]
@@ -221,10 +221,6 @@ def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = F
         ``bunches_per_count``, ``mean_counts``, ``static_contrast`` (asymmetry and ln-ratio of m
         along k), ``optical_resolution``, ``normalisation``.
     """
-    from spinscope.acquisition.stxm_scan import run_stxm_scan
-    from spinscope.detectors.apd import as_generator
-    from spinscope.io.nxstxm_writer import write_nxstxm
-
     cfg, base = load_stxm_config(config)
     if rng is None:
         seed = cfg.seed if cfg.seed is not None else int(np.random.SeedSequence().entropy % (2**63))
@@ -279,8 +275,6 @@ def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = F
 # analysis
 # --------------------------------------------------------------------------------------------------
 def _read_any(path: Path) -> xr.Dataset:
-    from spinscope.io import open_dataset
-
     ds = open_dataset(path)
     if "counts" not in ds.data_vars:
         raise ConfigError(f"{path}: not a measured STXM stack (no 'counts')", path=str(path))
@@ -289,8 +283,6 @@ def _read_any(path: Path) -> xr.Dataset:
 
 def _fit_wave(maps: xr.Dataset) -> dict:
     """Radial-wave fit about the amplitude-weighted centre of the strongest pixels."""
-    from spinscope.analysis.xmcd import radial_wave_fit
-
     amp = maps["amplitude"].transpose("y", "x").values
     x = np.asarray(maps["x"].values, dtype=float)
     y = np.asarray(maps["y"].values, dtype=float)
@@ -359,8 +351,6 @@ def analyze_stxm(input, *, output=None, overwrite: bool = False, frequency: floa
         (``wavelength`` [m], ``phase_velocity`` [m/s], ...); with even/odd data ``relative_signal``
         statistics; ``outputs``.
     """
-    from spinscope.analysis import xmcd
-
     p = Path(input)
     ds = _read_any(p)
     result: dict[str, Any] = {"input": str(p), "shape": {d: int(s) for d, s in ds["counts"].sizes.items()}}
@@ -484,8 +474,6 @@ def plan_from_config(config) -> dict:
         :func:`spinscope.planning.stxm_budget.plan_stxm` output plus ``resolution`` and
         ``time_resolution`` budgets, ``signal_source``, ``ring``, ``scan_time``.
     """
-    from spinscope.planning.stxm_budget import plan_stxm, resolution_budget, time_resolution_budget
-
     cfg, _ = load_stxm_config(config)
     parts = build_experiment(cfg)
     stxm, scheme, ring = parts["stxm"], parts["scheme"], parts["ring"]

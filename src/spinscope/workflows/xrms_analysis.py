@@ -65,11 +65,32 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
+from scipy.ndimage import gaussian_filter1d
+from scipy.signal import find_peaks, peak_widths
 
+from spinscope.analysis.azimuthal import (
+    AzimuthalIntegrator,
+    DetectorGeometry,
+    SaturationWarning,
+    find_beam_center,
+)
+from spinscope.analysis.rings import RING_SHAPES, fit_ring, integrated_intensity, magnetisation_trace
+from spinscope.analysis.timetrace import fit_demagnetisation, fit_q1_trace, wall_velocity
+from spinscope.curves import demag_curve
 from spinscope.errors import ConfigError, DataRangeError, FileFormatError, OutputExistsError, UnitError
 from spinscope.geometry import q_of_radius
+from spinscope.io import guess_engine, open_dataset, write_nexus
+from spinscope.io.lab import read_delays, read_lab_frames
 from spinscope.progress import Progress
 from spinscope.serialise import to_jsonable
+from spinscope.units import parse_quantity
+from spinscope.viz.scattering import (
+    movie_format,
+    plot_detector_image,
+    plot_radial_profiles,
+    plot_time_traces,
+    write_movie,
+)
 
 if TYPE_CHECKING:
     from spinscope.analysis.azimuthal import DetectorGeometry
@@ -182,8 +203,6 @@ def read_mask(path: str | os.PathLike, shape: tuple[int, int]) -> np.ndarray:
 
 def _parse_geometry_options(energy, distance, pixel_size, center) -> dict[str, Any]:
     """Geometry options as attribute values (SI, eV), parsed from numbers or unit strings."""
-    from spinscope.units import parse_quantity
-
     out: dict[str, Any] = {}
     if energy is not None:
         out["photon_energy_eV"] = parse_quantity(energy, "energy", field="energy")
@@ -217,8 +236,6 @@ def _parse_geometry_options(energy, distance, pixel_size, center) -> dict[str, A
 
 
 def _time_factor(units: str, where: str) -> float:
-    from spinscope.units import parse_quantity
-
     try:
         return parse_quantity(f"1 {units}" if units else "1 s", "time", field=where)
     except UnitError as exc:
@@ -226,8 +243,6 @@ def _time_factor(units: str, where: str) -> float:
 
 
 def _is_spinscope_nexus(p: Path) -> bool:
-    from spinscope.io import guess_engine
-
     try:
         return guess_engine(p) == "spinscope"
     except FileFormatError:
@@ -242,8 +257,6 @@ def _pick(ds: xr.Dataset, names: tuple[str, ...], ok) -> str | None:
 
 
 def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.DataArray, dict[str, Any]]:
-    from spinscope.io import open_dataset
-
     ds = open_dataset(p, engine="spinscope")
     frame_ok = lambda v: v.ndim >= 3 and v.dtype.kind in "iuf"  # noqa: E731
     name = _pick(ds, _FRAME_NAMES, frame_ok)
@@ -396,9 +409,6 @@ def load_xrms_frames(
     ConfigError
         No delays anywhere; a malformed geometry option.
     """
-    from spinscope.io.lab import read_delays, read_lab_frames
-    from spinscope.units import parse_quantity
-
     p = Path(input)
     if not p.exists():
         raise FileFormatError(f"{p}: no such file or folder", path=str(p))
@@ -454,8 +464,6 @@ def load_xrms_frames(
 
 
 def _smooth(y: np.ndarray, sigma_bins: float) -> np.ndarray:
-    from scipy.ndimage import gaussian_filter1d
-
     return gaussian_filter1d(y, sigma_bins, mode="nearest")
 
 
@@ -467,8 +475,6 @@ def _detect_ring(q: np.ndarray, y: np.ndarray, s: np.ndarray, source: str) -> tu
     leaves no peak, a ring that rises straight out of the dark region (sharp ring, no halo) is looked
     for from just before the first bright bin; a halo edge is rejected there by its asymmetry.
     """
-    from scipy.signal import find_peaks, peak_widths
-
     ok = np.isfinite(q) & np.isfinite(y)
     qv, yv = q[ok], y[ok]
     sv = s[ok] if s is not None else np.full(qv.size, np.nan)
@@ -553,8 +559,6 @@ def _fit_best(profile: xr.Dataset, *, shape: str, window: tuple[float, float],
     ``c + B q^-n`` follows the falling halo of the direct beam when the window reaches towards the beam
     stop. ``AIC = N ln(chi2 / N) + 2 k`` with ``k`` the number of fitted parameters.
     """
-    from spinscope.analysis.rings import fit_ring
-
     best = None
     n_peak = 4 if shape == "pseudovoigt" else 3
     for model, k_bkg in (("linear", 2), ("power", 3)):
@@ -577,8 +581,6 @@ def _fit_best(profile: xr.Dataset, *, shape: str, window: tuple[float, float],
 def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str, cut_q: float,
                     wavelength: float | None = None):
     """Ring fit of the reference profile and the analysis window (q_lo, q_hi) [1/m]."""
-    from spinscope.analysis.rings import fit_ring
-
 
     q = np.asarray(ref_profile["q"].values, dtype=float)
     y = np.asarray(ref_profile["intensity"].values, dtype=float)
@@ -632,8 +634,6 @@ def _reference_ring(ref_profile: xr.Dataset, *, shape: str, q_range, source: str
 
 
 def _output_paths(out: Path) -> dict[str, Path]:
-    from spinscope.viz.scattering import movie_format
-
     paths = {k: out / v for k, v in OUTPUT_NAMES.items()}
     paths["movie"] = out / f"{OUTPUT_NAMES['movie']}.{movie_format()}"
     return paths
@@ -723,8 +723,6 @@ class XrmsAnalysisOptions:
     dataset: str | None = None
 
     def __post_init__(self) -> None:
-        from spinscope.analysis.rings import RING_SHAPES
-
         shape, bins = self.shape, self.bins
         if shape not in RING_SHAPES:
             raise ConfigError(f"shape: expected one of {', '.join(RING_SHAPES)}, got {shape!r}",
@@ -740,15 +738,11 @@ class XrmsAnalysisOptions:
     @property
     def t0_seconds(self) -> float | None:
         """Time zero [s]; ``None`` when it is to be found from the data."""
-        from spinscope.units import parse_quantity
-
         return None if self.t0 is None else parse_quantity(self.t0, "time", field="t0")
 
     @property
     def irf_fwhm_seconds(self) -> float | None:
         """Instrument response FWHM [s]; ``None`` when it is to be fitted."""
-        from spinscope.units import parse_quantity
-
         return None if self.irf_fwhm is None else parse_quantity(self.irf_fwhm, "time", field="irf_fwhm")
 
 
@@ -871,9 +865,6 @@ class _Scan:
 
 def _read_scan(input: str | os.PathLike, opts: XrmsAnalysisOptions, prog) -> _Scan:
     """Frames, geometry and detector settings (options, else the file's attributes), bad pixels."""
-    from spinscope.analysis.azimuthal import DetectorGeometry
-    from spinscope.units import parse_quantity
-
     prog.stage("reading frames")
     frames, extras = load_xrms_frames(
         input, energy=opts.energy, distance=opts.distance, pixel_size=opts.pixel_size, center=opts.center,
@@ -928,8 +919,6 @@ def _mask_saturated(scan: _Scan) -> None:
     Pixels the file flags as saturated (full well or ADC) are first set to the saturation level.
     Called by :func:`analyze_xrms` directly: the warning points at its caller (``stacklevel=3``).
     """
-    from spinscope.analysis.azimuthal import SaturationWarning
-
     data, bad, sat, extras = scan.data, scan.bad, scan.saturation, scan.extras
     flagged = extras.get("saturated")
     if flagged is not None and flagged.any():
@@ -965,8 +954,6 @@ def _mask_saturated(scan: _Scan) -> None:
 
 def _find_center(scan: _Scan, prog) -> None:
     """Beam centre from the point symmetry of the mean frame above the dark level."""
-    from spinscope.analysis.azimuthal import find_beam_center
-
     prog.stage("finding the beam centre")
     data, sat = scan.data, scan.saturation
     mean_frame = data.mean(axis=0, dtype=np.float64)
@@ -985,8 +972,6 @@ def _integrate(scan: _Scan, bins: int | None, prog) -> tuple[Any, xr.Dataset, xr
     The pump-off profiles are brought to the number of frames summed per delay; the profiles are
     divided by the normalised monitor when the file has one.
     """
-    from spinscope.analysis.azimuthal import AzimuthalIntegrator
-
     n, ny, nx = scan.data.shape
     cx, cy = scan.geom.center
     corners = np.hypot(np.array([0, nx - 1]) - cx, np.array([[0], [ny - 1]]) - cy)
@@ -1191,8 +1176,6 @@ def _normalise_flux(profiles: xr.Dataset, ref_profiles: xr.Dataset, window: tupl
     delay (source drift); after the division the averaged pump-off profile is the reference (exact when
     the dark level has been subtracted).
     """
-    from spinscope.analysis.rings import integrated_intensity
-
     s_off = integrated_intensity(ref_profiles, q_range=window)["integral"].values
     if not np.all(np.isfinite(s_off) & (s_off > 0)):
         raise DataRangeError(f"{source}: pump-off intensity is not positive at every delay",
@@ -1209,8 +1192,6 @@ def _normalise_flux(profiles: xr.Dataset, ref_profiles: xr.Dataset, window: tupl
 
 def _m_trace(profiles, ref_profiles, t_ref: float, window, bkg) -> tuple[np.ndarray, np.ndarray]:
     """M(t) and its error with the delays before ``t_ref`` [s] (or the pump-off frames) as reference."""
-    from spinscope.analysis.rings import magnetisation_trace
-
     tr = magnetisation_trace(profiles, t0=t_ref, q_range=window, background=bkg, reference=ref_profiles)
     return tr["m"].values, tr["m_err"].values
 
@@ -1223,8 +1204,6 @@ def _fit_m(profiles: xr.Dataset, ref_profiles: xr.Dataset | None, ring_ref: dict
     finds time zero; the delays before ``t0 - FWHM_IRF`` then form the reference, whose ring fit
     replaces ``ring_ref`` and ``window``.
     """
-    from spinscope.analysis.timetrace import fit_demagnetisation
-
     delays = np.asarray(profiles["delay"].values, dtype=float)
     n = delays.size
     q = np.asarray(profiles["q"].values, dtype=float)
@@ -1262,8 +1241,6 @@ def _fit_m(profiles: xr.Dataset, ref_profiles: xr.Dataset | None, ring_ref: dict
 def _ring_fits(profiles: xr.Dataset, background: str, window: tuple[float, float], s: _ProfileSettings,
                prog) -> xr.Dataset:
     """Ring fit of every delay's profile (NaN where a fit fails): q1, width, amplitude, period, xi."""
-    from spinscope.analysis.rings import fit_ring
-
     n = profiles.sizes["delay"]
     keys = ("q0", "fwhm", "amplitude", "period", "correlation_length")
     vals = {f"{k}{e}": np.full(n, np.nan) for k in keys for e in ("", "_err")}
@@ -1298,8 +1275,6 @@ def _ring_fits(profiles: xr.Dataset, background: str, window: tuple[float, float
 def _q1_dynamics(delays: np.ndarray, q1: np.ndarray, q1_err: np.ndarray, is_ref: np.ndarray,
                  fit: dict[str, Any], s: _ProfileSettings) -> dict[str, Any]:
     """``q1_ref`` [1/m] (weighted mean before t0), the fit of q1(t), the wall velocity and the shift."""
-    from spinscope.analysis.timetrace import fit_q1_trace, wall_velocity
-
     ok = np.isfinite(q1) & np.isfinite(q1_err) & (q1_err > 0)
     fit_q1 = None
     q1_ref = float("nan")
@@ -1326,8 +1301,6 @@ def _q1_dynamics(delays: np.ndarray, q1: np.ndarray, q1_err: np.ndarray, is_ref:
 def _result_dataset(profiles: xr.Dataset, analysis: _ProfileAnalysis, result: dict[str, Any],
                     geom: DetectorGeometry) -> xr.Dataset:
     """The NeXus output: profiles, baseline, reference ring model, traces, ring fits and fit curves."""
-    from spinscope.curves import demag_curve
-
     traces, rings, ring_ref = analysis.traces, analysis.rings, analysis.ring_ref
     q = np.asarray(profiles["q"].values, dtype=float)
     ds = profiles[["intensity", "sigma", "npix"]].copy()
@@ -1376,14 +1349,6 @@ def _write_outputs(out: Path, paths: dict[str, Path], *, scan: _Scan, profiles: 
 
     ``result["outputs"]`` is set to the written files.
     """
-    from spinscope.io import write_nexus
-    from spinscope.viz.scattering import (
-        plot_detector_image,
-        plot_radial_profiles,
-        plot_time_traces,
-        write_movie,
-    )
-
     data, geom, bad, window, traces = scan.data, scan.geom, scan.bad, analysis.window, analysis.traces
     ref_sel = np.asarray(traces["is_reference"].values, dtype=bool)
     offset = scan.dark or 0.0  # figures and movie show the signal above the dark level

@@ -34,20 +34,31 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
+from spinscope.acquisition.delay_scan import DelayScan, cross_correlation_fwhm, run_delay_scan
+from spinscope.analysis.rings import fit_ring
+from spinscope.analysis.timetrace import fit_demagnetisation
+from spinscope.config.load import format_validation_error, load_config
+from spinscope.config.xrms import XrmsConfig
+from spinscope.detectors.area import AreaDetector
 from spinscope.errors import ConfigError, DataRangeError
+from spinscope.evolution.domains import TextureDynamics, TextureModels, demag_map
+from spinscope.instruments.scattering import ScatteringCamera
+from spinscope.interaction import film_optics
+from spinscope.interaction.far_field import transverse_wavevector
+from spinscope.io import read_nexus
 from spinscope.progress import Progress
+from spinscope.sample import textures
+from spinscope.sample.textures import dominant_period, radial_structure_factor
+from spinscope.sources.plasma import PlasmaSource
+from spinscope.ultrafast import Pump
 
 __all__ = ["build_xrms", "injected_parameters", "load_xrms_config", "simulate_xrms"]
 
 
 def load_xrms_config(config: Any):
     """A validated :class:`~spinscope.config.xrms.XrmsConfig` from a TOML path, a mapping or a model."""
-    from pydantic import ValidationError
-
-    from spinscope.config.load import format_validation_error, load_config
-    from spinscope.config.xrms import XrmsConfig
-
     if isinstance(config, XrmsConfig):
         return config
     if isinstance(config, dict):
@@ -84,7 +95,6 @@ def _source(cfg) -> dict[str, Any]:
             "repetition_rate": src.repetition_rate, "pulse_duration": s.pulse_duration,
             "cutoff": src.cutoff_energy, "flux": h.flux * s.beamline_transmission,
         }
-    from spinscope.sources.plasma import PlasmaSource
 
     src = PlasmaSource.preset(reference_flux=s.reference_flux, reference_energy=s.reference_energy,
                               slope=s.slope, pulse_duration=s.pulse_duration,
@@ -99,8 +109,6 @@ def _source(cfg) -> dict[str, Any]:
 
 
 def _texture(cfg, n: int, cell: float):
-    from spinscope.sample import textures
-
     sm = cfg.sample
     if sm.texture == "file":
         return textures.texture_from_file(sm.texture_file, shape=(n, n), cell=cell)
@@ -125,14 +133,6 @@ def build_xrms(cfg, *, progress=None) -> dict[str, Any]:
     DataRangeError
         The texture's ring lies behind the beam stop or off the detector.
     """
-    from spinscope.acquisition.delay_scan import DelayScan, cross_correlation_fwhm
-    from spinscope.detectors.area import AreaDetector
-    from spinscope.evolution.domains import TextureDynamics, TextureModels, demag_map
-    from spinscope.instruments.scattering import ScatteringCamera
-    from spinscope.interaction import film_optics
-    from spinscope.interaction.far_field import transverse_wavevector
-    from spinscope.ultrafast import Pump
-
     step = progress or (lambda label: None)
     src = _source(cfg)
     e = src["energy"]
@@ -219,9 +219,6 @@ def _texture_ring(texture, period: float) -> dict[str, float]:
     The same line shape the analysis fits to the measured ring, on the texture itself (before the
     illumination and the coherence broaden it); window ``0.6 .. 1.4`` of ``2 pi / period``.
     """
-    from spinscope.analysis.rings import fit_ring
-    from spinscope.sample.textures import radial_structure_factor
-
     q, s = radial_structure_factor(texture)
     q0 = 2.0 * math.pi / period
     w = (q > 0.6 * q0) & (q < 1.4 * q0)
@@ -233,9 +230,6 @@ def _texture_ring(texture, period: float) -> dict[str, float]:
 
 def injected_parameters(parts: dict[str, Any], ring_ideal: np.ndarray, ring_off: float) -> dict[str, Any]:
     """The values the analysis should recover (module notes, step 5)."""
-    from spinscope.analysis.timetrace import fit_demagnetisation
-    from spinscope.sample.textures import dominant_period
-
     delays = parts["delays"]
     order = np.argsort(delays)
     m_true = np.sqrt(np.clip(np.asarray(ring_ideal, dtype=float), 0, None) / ring_off)
@@ -298,8 +292,6 @@ def simulate_xrms(
         ``irf_fwhm`` [s], ``injected`` (``tau_m`` [s], ``amplitude``, ``tau_r`` [s], ``period`` [m],
         ``correlation_length`` [m], ``q_shift``, ...), ``n_delays``, ``resumed``, ``outputs``.
     """
-    from spinscope.acquisition.delay_scan import run_delay_scan
-
     cfg = load_xrms_config(config)
     out = Path(output)
     with Progress(progress, prefix="xrms simulate: ") as prog:
@@ -316,7 +308,6 @@ def simulate_xrms(
                    "material": cfg.dynamics.material, "lookup_error_m": dyn.demag.lookup_error},
             progress=lambda done, total: prog.update(completed=done, total=total), on_delay=on_delay,
         )
-    from spinscope.io import read_nexus
 
     ds = read_nexus(out)
     ring = np.asarray(ds["ring_ideal"].values, dtype=float)
