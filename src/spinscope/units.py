@@ -147,7 +147,6 @@ def _convert(value: Any, target: str, *, what: str, example: str, field: str | N
             out = float(ureg.Quantity(float(value), default_unit).to(target or "dimensionless").m)
     else:
         ureg = get_registry()
-        import pint
 
         try:
             if isinstance(value, str):

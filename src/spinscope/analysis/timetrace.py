@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from spinscope.analysis.rings import fit_ring, fit_rings, magnetisation_trace
+from spinscope.analysis.rings import fit_ring, fit_rings, magnetisation_trace, transverse_period
 from spinscope.curves import demag_curve
 from spinscope.errors import ConfigError, DataRangeError
 from spinscope.fitting import Param, fit_curve
@@ -337,8 +337,6 @@ def wall_velocity(
         p = 2.0 * np.pi / y
         pe = None if e is None else 2.0 * np.pi * e / y**2
     else:
-        from spinscope.analysis.rings import transverse_period
-
         p = np.asarray(transverse_period(y, wavelength), dtype=float)
         # p = lambda / sin(2 theta), theta = asin(q lambda / 4 pi):
         # dp/dq = -2 lambda cos(2 theta) / sin(2 theta)^2 * (lambda / 4 pi) / cos(theta)

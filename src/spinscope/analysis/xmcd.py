@@ -36,6 +36,7 @@ Mode maps
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -295,8 +296,6 @@ def align(da: xr.DataArray, *, dim: str, reference: int = 0, upsample: int = 100
     shifts = np.zeros((da.sizes[dim], 2))
     snr = structure_snr(ref)
     if snr < min_structure:
-        import warnings
-
         warnings.warn(
             f"align: the images show no structure above the noise (structure/noise {snr:.2g} < "
             f"{min_structure:g}); not registered", stacklevel=2)
@@ -379,8 +378,6 @@ def xmcd_images(ds: xr.Dataset, *, variable: str = "counts", register: bool = Tr
         shift_arr = np.zeros((len(hel), 2))
         snr = structure_snr(p_img)
         if snr < min_structure:
-            import warnings
-
             warnings.warn(
                 f"xmcd_images: the images show no structure above the noise (structure/noise {snr:.2g} "
                 f"< {min_structure:g}); helicity images not registered", stacklevel=2)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from spinscope.config.experiment import ExperimentConfig
 from spinscope.errors import ConfigError
 
 __all__ = ["check_config", "format_validation_error", "load_config", "load_toml"]
@@ -117,8 +118,6 @@ def load_config(path: str | Path, model: type[M] | None = None) -> M:
         On a missing file, malformed TOML, unknown keys, missing keys or wrong units.
     """
     if model is None:
-        from spinscope.config.experiment import ExperimentConfig
-
         model = ExperimentConfig  # type: ignore[assignment]
     data = load_toml(path)
     try:

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from scipy.ndimage import gaussian_filter1d, map_coordinates
 
 from spinscope.errors import ConfigError
 from spinscope.timing import FWHM_PER_SIGMA, FWHM_TO_SIGMA
@@ -201,8 +202,6 @@ def demag_map(
     m_eq0 = np.asarray(res["system"].m_eq0, dtype=float)
     mu = m / m_eq0[None, :, None]
     if sigma > 0:
-        from scipy.ndimage import gaussian_filter1d
-
         mu = gaussian_filter1d(mu, sigma / dt, axis=0, mode="nearest", truncate=5.0)
     orient = np.array([-1.0 if s.antiparallel else 1.0 for s in mat.species])
     return DemagMap(
@@ -332,8 +331,6 @@ class TextureDynamics:
         d0 = self._cache["d0"]
         ip_dir = self._cache["ip_dir"]
         if s != 0.0:
-            from scipy.ndimage import map_coordinates
-
             ny, nx = d0.shape
             cy, cx = (ny - 1) / 2.0, (nx - 1) / 2.0
             yy = (np.arange(ny) - cy) / (1.0 + s) + cy

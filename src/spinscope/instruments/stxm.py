@@ -51,8 +51,9 @@ import xarray as xr
 from scipy import fft, sparse
 
 from spinscope.detectors.apd import APD
-from spinscope.errors import ConfigError
+from spinscope.errors import ConfigError, MaterialError
 from spinscope.interaction.absorption import layer_constants, optical_depths, transmission
+from spinscope.materials import edge_energy
 from spinscope.optics.zone_plate import ZonePlate
 from spinscope.sources.storage_ring import Beamline
 from spinscope.timing import harmonic_attenuation
@@ -258,9 +259,6 @@ class STXM:
             raise ConfigError("sample.layers: no layer is marked magnetic = true, so there is no XMCD")
         ratio = max(abs(L["beta_m"]) / L["beta"] for L in mags)
         if ratio < MIN_DICHROIC_RATIO:
-            from spinscope.errors import MaterialError
-            from spinscope.materials import edge_energy
-
             hints = []
             for el in dict.fromkeys(e for L in mags for e in L["elements"]):
                 for edge in ("L3", "M5"):

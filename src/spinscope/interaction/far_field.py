@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import scipy.fft
+from scipy.ndimage import gaussian_filter
 
 from spinscope.errors import ConfigError, DataRangeError
 from spinscope.units import HC_EV_M, check_positive
@@ -306,8 +307,6 @@ class FarField:
         """``|F|^2`` on the unshifted grid -> photons per pixel (coherence blur, bilinear, solid angle)."""
         m = self._map
         if m["sigma_bins"] > 0:
-            from scipy.ndimage import gaussian_filter
-
             # the k grid of a discrete Fourier transform is periodic: wrap at its edges
             power = gaussian_filter(power, m["sigma_bins"], mode="wrap", truncate=3.0)
         flat = power.ravel()

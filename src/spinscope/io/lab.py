@@ -508,8 +508,6 @@ def _hdf5_geometry(fh, ds, path: Path) -> dict[str, Any]:
         if isinstance(obj, h5py.Group):
             nx_class = obj.attrs.get("NX_class")
             if nx_class is not None:
-                from spinscope.io._hdf5 import decode
-
                 if str(decode(nx_class)) in ("NXdetector", "NXmonochromator", "NXsource", "NXbeam"):
                     groups.append(obj)
 
@@ -538,8 +536,6 @@ def _hdf5_geometry(fh, ds, path: Path) -> dict[str, Any]:
             if energy is None:
                 v, u = _scalar(g, "wavelength") if "wavelength" in g else (None, None)
                 if v is not None and v > 0:
-                    from spinscope.io._hdf5 import length_factor
-
                     f = length_factor(u) if u else 1e-10  # NeXus default for wavelength is Angstrom
                     if f is not None:
                         energy = HC_EV_M / (v * f)
@@ -555,8 +551,6 @@ def _hdf5_geometry(fh, ds, path: Path) -> dict[str, Any]:
             if u in (None, "", "pixel", "pixels"):
                 cx.append(v)
             else:
-                from spinscope.io._hdf5 import length_factor
-
                 f = length_factor(u)
                 if f is None or size is None:
                     cx = []

@@ -51,6 +51,8 @@ from scipy.ndimage import map_coordinates
 
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import ConfigError, FileFormatError
+from spinscope.io import read_nexus
+from spinscope.io.ovf import read_ovf
 from spinscope.rng import generator_and_seed
 from spinscope.units import parse_quantity
 
@@ -652,12 +654,8 @@ def texture_from_file(path: Any, *, shape: tuple[int, int], cell: Any, time_inde
     if not p.is_file():
         raise FileFormatError(f"{p}: no such texture file", path=str(p))
     if p.suffix.lower() in (".ovf", ".omf", ".ohf"):
-        from spinscope.io.ovf import read_ovf
-
         da = read_ovf(p)
     else:
-        from spinscope.io import read_nexus
-
         ds = read_nexus(p)
         found = [v for v in ds.data_vars.values() if "component" in v.dims]
         if not found:

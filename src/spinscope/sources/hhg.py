@@ -37,6 +37,7 @@ Filters
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,8 +197,6 @@ class MetalFilter:
             )
         formula, rho = self._formula_and_density()
         if self.table == "elam":
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 mu_cm = xraydb.material_mu(formula, e, density=rho)

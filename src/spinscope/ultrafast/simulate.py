@@ -20,7 +20,7 @@ import xarray as xr
 from pydantic import ValidationError
 from scipy.interpolate import PchipInterpolator
 
-from spinscope.config.load import load_config
+from spinscope.config.load import format_validation_error, load_config
 from spinscope.config.ultrafast import DemagConfig, PumpConfig, UltrafastMaterialConfig
 from spinscope.conventions import COMPONENTS
 from spinscope.curves import demag_curve
@@ -86,8 +86,6 @@ def _validate(model, data, what):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        from spinscope.config.load import format_validation_error
-
         raise ConfigError(format_validation_error(exc, source=what)) from None
 
 

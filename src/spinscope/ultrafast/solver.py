@@ -18,6 +18,8 @@ bounded for N = 1e6.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.integrate import solve_ivp
 
@@ -136,7 +138,6 @@ def integrate(system, pump, u, delays, *, dt_pump=None, growth=0.05, safety=2.5,
     starts = range(0, n, chunk)
     if workers > 1 and len(starts) > 1:
         # numpy releases the GIL inside its loops: chunks run in parallel threads
-        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             max_steps = max(pool.map(run_chunk, starts))

@@ -30,14 +30,17 @@ from spinscope.config.load import format_validation_error, load_config
 from spinscope.config.stxm import StxmConfig
 from spinscope.datamodel import magnetisation_field
 from spinscope.detectors.apd import APD, as_generator
-from spinscope.errors import ConfigError, OutputExistsError
+from spinscope.errors import ConfigError, DataModelError, OutputExistsError
+from spinscope.evolution.spin_wave import spin_wave_movie
+from spinscope.evolution.vortex import gyrotropic_frequency, vortex_gyration_movie
 from spinscope.instruments.stxm import STXM
-from spinscope.io import open_dataset
+from spinscope.io import open_dataset, write_nexus
 from spinscope.io.nxstxm_writer import write_nxstxm
 from spinscope.optics.zone_plate import ZonePlate
 from spinscope.planning.stxm_budget import plan_stxm, resolution_budget, time_resolution_budget
 from spinscope.serialise import to_jsonable
 from spinscope.sources.storage_ring import Beamline, ring_preset
+from spinscope.viz.stxm import plot_contrast, plot_mode_maps, write_movie
 
 __all__ = ["analyze_stxm", "build_experiment", "build_movie", "load_stxm_config", "plan_from_config",
            "simulate_stxm"]
@@ -126,8 +129,6 @@ def build_movie(cfg, scheme, base: Path = Path(".")) -> tuple[xr.DataArray, xr.D
     period = scheme.excitation_period if scheme is not None else None
     times = _frame_times(period, frames) if period is not None else np.array([0.0])
     if mc.scenario == "vortex":
-        from spinscope.evolution.vortex import gyrotropic_frequency, vortex_gyration_movie
-
         f = scheme.excitation_frequency if scheme is not None else gyrotropic_frequency(
             mc.radius, mc.thickness, mc.ms)
         kw = dict(radius=mc.radius, thickness=mc.thickness, cell=mc.cell, ms=mc.ms, exchange=mc.exchange,
@@ -137,8 +138,6 @@ def build_movie(cfg, scheme, base: Path = Path(".")) -> tuple[xr.DataArray, xr.D
         ref = vortex_gyration_movie(times=[0.0], drive_frequency=f, gyration_radius=1e-15, **kw).isel(
             time=0, drop=True)
     elif mc.scenario == "spin_wave":
-        from spinscope.evolution.spin_wave import spin_wave_movie
-
         f = scheme.excitation_frequency if scheme is not None else 6.25e9
         kw = dict(size=mc.size, cell=mc.cell, frequency=f, wavelength=mc.wavelength,
                   contact_radius=mc.contact_radius, decay_length=mc.decay_length, equilibrium=mc.equilibrium)
@@ -390,8 +389,6 @@ def analyze_stxm(input, *, output=None, overwrite: bool = False, frequency: floa
             if wave_fit:
                 result["wave"] = _fit_wave(maps)
             elif wave_fit is None and scenario == "spin_wave":
-                from spinscope.errors import DataModelError
-
                 try:
                     result["wave"] = _fit_wave(maps)
                 except DataModelError:  # image too small for a radial fit: not asked for explicitly
@@ -433,7 +430,6 @@ def analyze_stxm(input, *, output=None, overwrite: bool = False, frequency: floa
     if output is not None:
         out = Path(output)
         _prepare_output(out, overwrite, ANALYSIS_NAME)
-        from spinscope.io import write_nexus
 
         keep = {k: v.drop_vars([c for c in v.coords if c not in v.dims and c != "energy"])
                 for k, v in products.items()}
@@ -445,8 +441,6 @@ def analyze_stxm(input, *, output=None, overwrite: bool = False, frequency: floa
                            config={"analysis": {k: v for k, v in result.items() if k != "outputs"}})
         result["outputs"].append(str(path))
         if figures:
-            from spinscope.viz.stxm import plot_contrast, plot_mode_maps, write_movie
-
             result["outputs"].append(str(plot_contrast(panels, out / "contrast.png", overwrite=True,
                                                        title=p.name)))
             if maps is not None:

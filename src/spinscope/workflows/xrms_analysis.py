@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import tifffile
 import xarray as xr
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import find_peaks, peak_widths
@@ -154,8 +155,6 @@ def read_mask(path: str | os.PathLike, shape: tuple[int, int]) -> np.ndarray:
         if suffix == ".npy":
             m = np.load(p, allow_pickle=False)
         elif suffix in (".tif", ".tiff"):
-            import tifffile
-
             m = tifffile.imread(p)
         elif suffix in _HDF5_SUFFIXES:
             import h5py

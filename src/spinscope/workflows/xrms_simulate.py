@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from spinscope.io import read_nexus
 from spinscope.progress import Progress
 from spinscope.sample import textures
 from spinscope.sample.textures import dominant_period, radial_structure_factor
+from spinscope.sources.hhg import HHGSource
 from spinscope.sources.plasma import PlasmaSource
 from spinscope.ultrafast import Pump
 
@@ -72,8 +74,6 @@ def load_xrms_config(config: Any):
 def _source(cfg) -> dict[str, Any]:
     s = cfg.source
     if s.kind == "hhg":
-        from spinscope.sources.hhg import HHGSource
-
         kw: dict[str, Any] = {
             "driver_wavelength": s.driver_wavelength,
             "repetition_rate": s.repetition_rate,
@@ -186,8 +186,6 @@ def build_xrms(cfg, *, progress=None) -> dict[str, Any]:
         )
     order = [optics.species.index(s) for s in dm.species]
     if order != list(range(len(order))):
-        from dataclasses import replace
-
         optics = replace(optics, species=tuple(dm.species), magnetic=optics.magnetic[order])
         camera = ScatteringCamera(optics, det, camera.n, camera.cell, illumination_profile=ill.profile,
                                   illumination_size=ill.size, coherence_length=ill.coherence_length,
