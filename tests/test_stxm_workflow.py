@@ -42,13 +42,13 @@ def _cfg(**over):
 
 
 def _run(tmp_path, name, cfg, **kw):
-    from spinscope.io.nxstxm_writer import read_stxm_nexus
+    from spinscope.io import open_dataset
     from spinscope.workflows.stxm import simulate_stxm
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         res = simulate_stxm(cfg, output=tmp_path / name, **kw)
-    return res, read_stxm_nexus(res["outputs"][0])
+    return res, open_dataset(res["outputs"][0])
 
 
 def _mean_z(ds):

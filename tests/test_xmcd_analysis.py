@@ -141,9 +141,9 @@ def test_maxymus_two_field_frames_give_a_difference_image(real_data):
 
 
 def test_pollux_stack_aligns_and_normalises(real_data):
-    from spinscope.io.nxstxm_writer import read_stxm_nexus
+    from spinscope.io import open_dataset
 
-    ds = read_stxm_nexus(real_data / "pollux_nxstxm" / "Sample_Stack_2021-03-16_128.hdf5")
+    ds = open_dataset(real_data / "pollux_nxstxm" / "Sample_Stack_2021-03-16_128.hdf5")
     c = xmcd.normalise_by_monitor(ds)
     ratio = c / ds["counts"]
     np.testing.assert_allclose(ratio.values, float(ds["ring_current"].mean()) / ds["ring_current"].values)
@@ -154,7 +154,7 @@ def test_pollux_stack_aligns_and_normalises(real_data):
     assert np.all(np.abs(shifts.values) < 5)
     assert np.all(np.isfinite(aligned.values))
     # the image (one energy) through the same normalisation
-    img = read_stxm_nexus(real_data / "pollux_nxstxm" / "Sample_Image_2021-03-16_095.hdf5")
+    img = open_dataset(real_data / "pollux_nxstxm" / "Sample_Image_2021-03-16_095.hdf5")
     assert xmcd.normalise_by_monitor(img).dims == ("y", "x")
 
 

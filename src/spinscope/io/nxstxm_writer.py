@@ -34,10 +34,9 @@ import xarray as xr
 
 from spinscope.atomic import atomic_path
 from spinscope.errors import DataModelError
-from spinscope.io.nxstxm import read_nxstxm
 from spinscope.serialise import to_jsonable
 
-__all__ = ["read_stxm_nexus", "write_nxstxm"]
+__all__ = ["write_nxstxm"]
 
 _AXIS_NAMES = {"delay": "delay", "energy": "energy", "helicity": "helicity", "y": "sample_y", "x": "sample_x"}
 
@@ -166,23 +165,3 @@ def write_nxstxm(path: str | os.PathLike, ds: xr.Dataset, *, config: dict | None
             v.attrs["units"] = var.attrs.get("units", "")
             v.attrs["dims"] = json.dumps(list(var.dims))
     return p
-
-
-def read_stxm_nexus(path: str | os.PathLike) -> xr.Dataset:
-    """Read an NXstxm file: the same as :func:`spinscope.io.nxstxm.read_nxstxm` (kept for old scripts).
-
-    :func:`~spinscope.io.nxstxm.read_nxstxm` (and :func:`spinscope.io.open_dataset`) return every
-    field of a file written by :func:`write_nxstxm`: attributes, ``seed``, ``config`` (JSON) and the
-    extra variables (``bunches``, true beam positions, ...).
-
-    Parameters
-    ----------
-    path
-        NXstxm file [file path].
-
-    Returns
-    -------
-    xarray.Dataset
-        The measured stack.
-    """
-    return read_nxstxm(path)
