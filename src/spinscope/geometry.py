@@ -16,14 +16,14 @@ Scattering angle and momentum transfer (exact, no small-angle approximation)
     ``k = 2 pi / lambda``: its transverse part ``k r / R`` is smaller than ``|q|`` by ``cos(theta)``
     and ``q_z = -2 k sin^2(theta) <= 0``. For ``r << L`` all reduce to ``q ~ 2 pi r / (lambda L)``.
 
-This module is on the ground floor: it imports only numpy and :mod:`spinscope.constants`.
+This module is on the ground floor: it imports only numpy and :mod:`spinscope.units`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from spinscope.constants import HC_EV_M
+from spinscope.units import energy_to_wavelength
 
 __all__ = [
     "pixel_offsets",
@@ -41,20 +41,9 @@ def _scalar_or_array(a: np.ndarray):
     return a if a.ndim else float(a)
 
 
-def wavelength(energy):
-    """Photon wavelength ``h c / E``.
-
-    Parameters
-    ----------
-    energy
-        Photon energy [eV].
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Wavelength [m].
-    """
-    return HC_EV_M / np.asarray(energy, dtype=float) if np.ndim(energy) else HC_EV_M / float(energy)
+#: Photon wavelength ``h c / E`` [m] from the photon energy [eV] (the one implementation is in
+#: :func:`spinscope.units.energy_to_wavelength`).
+wavelength = energy_to_wavelength
 
 
 def pixel_offsets(shape: tuple[int, int], center: tuple[float, float],
