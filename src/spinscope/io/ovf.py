@@ -113,124 +113,102 @@ def _time_from_desc(desc: list[str]) -> float | None:
     return None
 
 
-def read_ovf(path, *, squeeze: bool = True):
-    """Read an OVF 1.0 or 2.0 file (text, binary 4 or binary 8).
-
-    Parameters
-    ----------
-    path
-        The ``.ovf`` / ``.omf`` file.
-    squeeze
-        Drop the ``z`` dimension of a single-layer file (and the ``component`` dimension of a
-        scalar file).
-
-    Returns
-    -------
-    xarray.DataArray
-        ``(z, y, x, component)`` values in the file's ``valueunits`` (multiplied by OVF 1.0's
-        ``valuemultiplier``), coordinates in m (``meshunit`` m assumed when absent).
-
-    Raises
-    ------
-    FileFormatError
-        Missing, truncated or malformed file, wrong check value.
-    """
-    p = Path(path)
+def _open_ovf(p: Path):
+    """The OVF file opened for binary reading; a missing or unreadable file is a FileFormatError."""
     try:
-        fh = open(p, "rb")
+        return open(p, "rb")
     except FileNotFoundError:
         raise FileFormatError(f"{p}: no such OVF file", path=str(p)) from None
     except OSError as exc:
         raise FileFormatError(f"{p}: cannot read ({exc.strerror})", path=str(p)) from None
-    with fh:
-        hdr, fmt = _parse_header(fh, p)
-        version = 2 if hdr["ovf_version"] == 2 else 1
-        try:
-            n = [int(hdr[k]) for k in ("xnodes", "ynodes", "znodes")]
-        except (KeyError, ValueError):
-            raise FileFormatError(f"{p}: OVF header lacks xnodes/ynodes/znodes", path=str(p)) \
-                from None
-        if min(n) < 1:
-            raise FileFormatError(f"{p}: OVF node counts must be >= 1, got {n}", path=str(p))
-        if hdr.get("meshtype", "rectangular").lower() != "rectangular":
-            raise FileFormatError(f"{p}: only rectangular OVF meshes are supported "
-                                  f"(meshtype {hdr.get('meshtype')!r})", path=str(p))
-        ncomp = int(_header_number(hdr, "valuedim", 3, p)) if version == 2 else 3
-        if ncomp < 1:
-            raise FileFormatError(f"{p}: OVF valuedim must be >= 1, got {ncomp}", path=str(p))
-        count = n[0] * n[1] * n[2] * ncomp
-        # a damaged header must not make us allocate more than the file can hold
-        if count > p.stat().st_size:
-            raise FileFormatError(f"{p}: truncated OVF data (the header announces {count} values, the file "
-                                  f"has {p.stat().st_size} bytes)", path=str(p))
-        if fmt.startswith("binary"):
-            try:
-                size = int(fmt.split()[1])
-            except (IndexError, ValueError):
-                raise FileFormatError(f"{p}: unknown OVF data format {fmt!r}", path=str(p)) \
-                    from None
-            if size not in (4, 8):
-                raise FileFormatError(f"{p}: OVF binary size must be 4 or 8, got {size}",
-                                      path=str(p))
-            endian = "<" if version == 2 else ">"
-            dt = np.dtype(f"{endian}f{size}")
-            raw = fh.read(size * (count + 1))
-            if len(raw) < size * (count + 1):
-                raise FileFormatError(
-                    f"{p}: truncated OVF data ({len(raw)} bytes, expected {size * (count + 1)})",
-                    path=str(p))
-            arr = np.frombuffer(raw, dtype=dt)
-            check = _CHECK4 if size == 4 else _CHECK8
-            if arr[0] != check and hdr["ovf_version"] == 0.99:
-                swapped = np.frombuffer(raw, dtype=dt.newbyteorder())
-                if swapped[0] == check:  # OVF 0.99 binary may be in the writer's byte order
-                    arr, dt = swapped, dt.newbyteorder()
-            if arr[0] != check:
-                other = np.frombuffer(raw[:size], dtype=dt.newbyteorder())[0]
-                hint = " (byte order swapped: wrong OVF version header?)" if other == check else ""
-                raise FileFormatError(
-                    f"{p}: wrong OVF check value {arr[0]!r}, expected {check!r}{hint}",
-                    path=str(p))
-            values = arr[1:].astype(dt.newbyteorder("=")).copy()
-            fmt_name = f"binary{size}"
-        elif fmt.startswith("text") or fmt == "":
-            text = fh.read().decode("latin-1")
-            if "# end: data" not in text.lower():
-                # a text file cut inside the data could end in a shortened number: never read it
-                raise FileFormatError(f"{p}: truncated OVF text data (no '# End: Data' line)", path=str(p))
-            nums = []
-            for line in text.splitlines():
-                s = line.split("#", 1)[0].strip()
-                if s:
-                    nums.append(s)
-            try:
-                values = np.array(" ".join(nums).split(), dtype=float)
-            except ValueError:
-                raise FileFormatError(f"{p}: non-numeric value in OVF text data", path=str(p)) \
-                    from None
-            if values.size < count:
-                raise FileFormatError(f"{p}: truncated OVF text data ({values.size} values, "
-                                      f"expected {count})", path=str(p))
-            values = values[:count]
-            fmt_name = "text"
-        else:
-            raise FileFormatError(f"{p}: unknown OVF data format {fmt!r}", path=str(p))
-    if version == 1:
-        mult = _header_number(hdr, "valuemultiplier", 1.0, p)
-        if mult != 1.0:
-            values = values * mult
-    data = values.reshape(n[2], n[1], n[0], ncomp)
-    step, base = _mesh(hdr, n, p)
+
+
+def _ovf_shape(hdr: dict, version: int, p: Path) -> tuple[list[int], int]:
+    """Node counts ``[nx, ny, nz]`` and components per node, checked against the header's rules."""
+    try:
+        n = [int(hdr[k]) for k in ("xnodes", "ynodes", "znodes")]
+    except (KeyError, ValueError):
+        raise FileFormatError(f"{p}: OVF header lacks xnodes/ynodes/znodes", path=str(p)) \
+            from None
+    if min(n) < 1:
+        raise FileFormatError(f"{p}: OVF node counts must be >= 1, got {n}", path=str(p))
+    if hdr.get("meshtype", "rectangular").lower() != "rectangular":
+        raise FileFormatError(f"{p}: only rectangular OVF meshes are supported "
+                              f"(meshtype {hdr.get('meshtype')!r})", path=str(p))
+    ncomp = int(_header_number(hdr, "valuedim", 3, p)) if version == 2 else 3
+    if ncomp < 1:
+        raise FileFormatError(f"{p}: OVF valuedim must be >= 1, got {ncomp}", path=str(p))
+    return n, ncomp
+
+
+def _read_ovf_binary(fh, fmt: str, hdr: dict, count: int, p: Path) -> tuple[np.ndarray, str]:
+    """``count`` values of a ``Binary 4`` / ``Binary 8`` block (after its check value), and the format."""
+    try:
+        size = int(fmt.split()[1])
+    except (IndexError, ValueError):
+        raise FileFormatError(f"{p}: unknown OVF data format {fmt!r}", path=str(p)) \
+            from None
+    if size not in (4, 8):
+        raise FileFormatError(f"{p}: OVF binary size must be 4 or 8, got {size}",
+                              path=str(p))
+    endian = "<" if hdr["ovf_version"] == 2 else ">"
+    dt = np.dtype(f"{endian}f{size}")
+    raw = fh.read(size * (count + 1))
+    if len(raw) < size * (count + 1):
+        raise FileFormatError(
+            f"{p}: truncated OVF data ({len(raw)} bytes, expected {size * (count + 1)})",
+            path=str(p))
+    arr = np.frombuffer(raw, dtype=dt)
+    check = _CHECK4 if size == 4 else _CHECK8
+    if arr[0] != check and hdr["ovf_version"] == 0.99:
+        swapped = np.frombuffer(raw, dtype=dt.newbyteorder())
+        if swapped[0] == check:  # OVF 0.99 binary may be in the writer's byte order
+            arr, dt = swapped, dt.newbyteorder()
+    if arr[0] != check:
+        other = np.frombuffer(raw[:size], dtype=dt.newbyteorder())[0]
+        hint = " (byte order swapped: wrong OVF version header?)" if other == check else ""
+        raise FileFormatError(
+            f"{p}: wrong OVF check value {arr[0]!r}, expected {check!r}{hint}",
+            path=str(p))
+    return arr[1:].astype(dt.newbyteorder("=")).copy(), f"binary{size}"
+
+
+def _read_ovf_text(fh, count: int, p: Path) -> np.ndarray:
+    """``count`` values of a ``Text`` data block (whitespace separated, ``#`` comments allowed)."""
+    text = fh.read().decode("latin-1")
+    if "# end: data" not in text.lower():
+        # a text file cut inside the data could end in a shortened number: never read it
+        raise FileFormatError(f"{p}: truncated OVF text data (no '# End: Data' line)", path=str(p))
+    nums = []
+    for line in text.splitlines():
+        s = line.split("#", 1)[0].strip()
+        if s:
+            nums.append(s)
+    try:
+        values = np.array(" ".join(nums).split(), dtype=float)
+    except ValueError:
+        raise FileFormatError(f"{p}: non-numeric value in OVF text data", path=str(p)) \
+            from None
+    if values.size < count:
+        raise FileFormatError(f"{p}: truncated OVF text data ({values.size} values, "
+                              f"expected {count})", path=str(p))
+    return values[:count]
+
+
+def _mesh_scale(hdr: dict, p: Path) -> float:
+    """Metres per mesh unit (``meshunit``; m with a warning, addressed to read_ovf's caller, when unknown)."""
     unit = hdr.get("meshunit", "m")
     scale = length_factor(unit)
     if scale is None:
         warnings.warn(f"{p}: meshunit {unit!r} is not a length unit; coordinates taken as m",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=3)
         scale = 1.0
-    coords = {
-        a: (a, (base[i] + np.arange(n[i]) * step[i]) * scale, {"units": "m"})
-        for i, a in enumerate("xyz")
-    }
+    return scale
+
+
+def _ovf_attrs(hdr: dict, version: int, ncomp: int, step: list[float], fmt_name: str,
+               p: Path) -> tuple[dict, list[str]]:
+    """The DataArray attrs made from the header, and the component labels."""
     if version == 2:
         units = hdr.get("valueunits", "").split()
         labels = hdr.get("valuelabels", "").split()
@@ -256,6 +234,59 @@ def read_ovf(path, *, squeeze: bool = True):
     t = _time_from_desc(hdr["desc"])
     if t is not None:
         attrs["time"] = t
+    return attrs, comp_labels
+
+
+def read_ovf(path, *, squeeze: bool = True):
+    """Read an OVF 1.0 or 2.0 file (text, binary 4 or binary 8).
+
+    Parameters
+    ----------
+    path
+        The ``.ovf`` / ``.omf`` file.
+    squeeze
+        Drop the ``z`` dimension of a single-layer file (and the ``component`` dimension of a
+        scalar file).
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(z, y, x, component)`` values in the file's ``valueunits`` (multiplied by OVF 1.0's
+        ``valuemultiplier``), coordinates in m (``meshunit`` m assumed when absent).
+
+    Raises
+    ------
+    FileFormatError
+        Missing, truncated or malformed file, wrong check value.
+    """
+    p = Path(path)
+    with _open_ovf(p) as fh:
+        hdr, fmt = _parse_header(fh, p)
+        version = 2 if hdr["ovf_version"] == 2 else 1
+        n, ncomp = _ovf_shape(hdr, version, p)
+        count = n[0] * n[1] * n[2] * ncomp
+        # a damaged header must not make us allocate more than the file can hold
+        if count > p.stat().st_size:
+            raise FileFormatError(f"{p}: truncated OVF data (the header announces {count} values, the file "
+                                  f"has {p.stat().st_size} bytes)", path=str(p))
+        if fmt.startswith("binary"):
+            values, fmt_name = _read_ovf_binary(fh, fmt, hdr, count, p)
+        elif fmt.startswith("text") or fmt == "":
+            values, fmt_name = _read_ovf_text(fh, count, p), "text"
+        else:
+            raise FileFormatError(f"{p}: unknown OVF data format {fmt!r}", path=str(p))
+    if version == 1:
+        mult = _header_number(hdr, "valuemultiplier", 1.0, p)
+        if mult != 1.0:
+            values = values * mult
+    data = values.reshape(n[2], n[1], n[0], ncomp)
+    step, base = _mesh(hdr, n, p)
+    scale = _mesh_scale(hdr, p)
+    coords = {
+        a: (a, (base[i] + np.arange(n[i]) * step[i]) * scale, {"units": "m"})
+        for i, a in enumerate("xyz")
+    }
+    attrs, comp_labels = _ovf_attrs(hdr, version, ncomp, step, fmt_name, p)
     da = xr.DataArray(
         data,
         dims=("z", "y", "x", "component"),
@@ -337,6 +368,109 @@ def _to_zyxc(da) -> tuple[np.ndarray, dict]:
     return arr, {}
 
 
+def _ovf_write_time(da, attrs: dict, time: float | None) -> float | None:
+    """The time to write: ``time`` if given, else the array's scalar ``time`` coordinate or attribute."""
+    if time is None:
+        if hasattr(da, "coords") and "time" in da.coords and da["time"].size == 1:
+            time = float(da["time"].values)
+        elif "time" in attrs:
+            time = float(attrs["time"])
+    return time
+
+
+def _ovf_write_mesh(coords: dict, attrs: dict, cell_size, shape: tuple[int, int, int]):
+    """Steps, first-node positions, mins and maxs along x, y, z [m] of the mesh to write.
+
+    The step comes from ``cell_size``, else the ``cell_size`` attribute, else the coordinates,
+    else 1; ``shape`` is ``(nx, ny, nz)``.
+    """
+    steps, bases = [], []
+    for i, a in enumerate("xyz"):
+        c = coords.get(a)
+        if cell_size is not None:
+            st = float(cell_size[i])
+        elif "cell_size" in attrs:
+            st = float(attrs["cell_size"][i])
+        elif c is not None and c.size >= 2:
+            st = float(c[1] - c[0])
+        else:
+            st = 1.0
+        steps.append(st)
+        bases.append(float(c[0]) if c is not None and c.size >= 1 else st / 2)
+    mins = [b - s / 2 for b, s in zip(bases, steps, strict=True)]
+    maxs = [m + s * k for m, s, k in zip(mins, steps, shape, strict=True)]
+    return steps, bases, mins, maxs
+
+
+def _ovf2_header(name: str, mesh, shape: tuple[int, int, int], nc: int, attrs: dict,
+                 time: float | None, valueunits: str | None, valuelabels: str | None) -> list[str]:
+    """The header lines of an OVF 2.0 file; ``mesh`` is ``(steps, bases, mins, maxs)``."""
+    steps, bases, mins, maxs = mesh
+    lines = ["# OOMMF OVF 2.0", "# Segment count: 1", "# Begin: Segment", "# Begin: Header",
+             f"# Title: {name}", "# meshtype: rectangular", "# meshunit: m"]
+    lines += [f"# {a}min: {_fmt(v)}" for a, v in zip("xyz", mins, strict=True)]
+    lines += [f"# {a}max: {_fmt(v)}" for a, v in zip("xyz", maxs, strict=True)]
+    if valuelabels is None:
+        valuelabels = attrs.get("valuelabels") or (
+            " ".join(f"{name}_{c}" for c in "xyz") if nc == 3 else
+            " ".join(f"{name}_{i}" for i in range(nc)))
+    if valueunits is None:
+        vu = attrs.get("valueunits") or attrs.get("units") or "1"
+        valueunits = vu if len(vu.split()) == nc else " ".join([vu.split()[0]] * nc)
+    lines += [f"# valuedim: {nc}", f"# valuelabels: {valuelabels}",
+              f"# valueunits: {valueunits}"]
+    if time is not None:
+        lines.append(f"# Desc: Total simulation time:  {_fmt(time)}  s")
+    lines += [f"# {a}base: {_fmt(v)}" for a, v in zip("xyz", bases, strict=True)]
+    lines += [f"# {a}nodes: {k}" for a, k in zip("xyz", shape, strict=True)]
+    lines += [f"# {a}stepsize: {_fmt(v)}" for a, v in zip("xyz", steps, strict=True)]
+    lines.append("# End: Header")
+    return lines
+
+
+def _ovf1_header(name: str, mesh, shape: tuple[int, int, int], arr: np.ndarray, attrs: dict,
+                 time: float | None, valueunits: str | None) -> list[str]:
+    """The header lines of an OVF 1.0 file; ``mesh`` is ``(steps, bases, mins, maxs)``."""
+    steps, bases, mins, maxs = mesh
+    vu = valueunits or attrs.get("units") or "1"
+    lines = ["# OOMMF: rectangular mesh v1.0", "# Segment count: 1", "# Begin: Segment",
+             "# Begin: Header", f"# Title: {name}"]
+    if time is not None:
+        lines.append(f"# Desc: Time (s) : {_fmt(time)}")
+    lines += ["# meshtype: rectangular", "# meshunit: m"]
+    lines += [f"# {a}base: {_fmt(v)}" for a, v in zip("xyz", bases, strict=True)]
+    lines += [f"# {a}stepsize: {_fmt(v)}" for a, v in zip("xyz", steps, strict=True)]
+    lines += [f"# {a}nodes: {k}" for a, k in zip("xyz", shape, strict=True)]
+    lines += [f"# {a}min: {_fmt(v)}" for a, v in zip("xyz", mins, strict=True)]
+    lines += [f"# {a}max: {_fmt(v)}" for a, v in zip("xyz", maxs, strict=True)]
+    mags = np.sqrt(np.sum(np.asarray(arr, dtype=float) ** 2, axis=-1))
+    lines += [f"# valueunit: {vu.split()[0]}", "# valuemultiplier: 1",
+              f"# ValueRangeMinMag: {_fmt(max(float(mags.min()), 1e-30))}",
+              f"# ValueRangeMaxMag: {_fmt(float(mags.max()))}",
+              "# End: Header"]
+    return lines
+
+
+def _write_ovf_data(fh, arr: np.ndarray, format: str, version: int, nc: int) -> None:
+    """The data block (``Text``, or a check value and ``Binary 4/8`` values) and the segment's end."""
+    flat = np.asarray(arr).reshape(-1)
+    if format == "text":
+        fh.write(b"# Begin: Data Text\n")
+        rows = np.asarray(flat, dtype=float).reshape(-1, nc)
+        fh.write("".join(" ".join(repr(float(v)) for v in r) + "\n" for r in rows)
+                 .encode("ascii"))
+        fh.write(b"# End: Data Text\n")
+    else:
+        size = 8 if format == "binary8" else 4
+        endian = "<" if version == 2 else ">"
+        dt = np.dtype(f"{endian}f{size}")
+        fh.write(f"# Begin: Data Binary {size}\n".encode("ascii"))
+        fh.write(np.array([_CHECK8 if size == 8 else _CHECK4], dtype=dt).tobytes())
+        fh.write(np.asarray(flat).astype(dt).tobytes())
+        fh.write(f"\n# End: Data Binary {size}\n".encode("ascii"))
+    fh.write(b"# End: Segment\n")
+
+
 def write_ovf(path, da, *, format: str = "binary8", version: int = 2, title: str | None = None,
               time: float | None = None, cell_size=None, valueunits: str | None = None,
               valuelabels: str | None = None) -> Path:
@@ -374,90 +508,24 @@ def write_ovf(path, da, *, format: str = "binary8", version: int = 2, title: str
     if version not in (1, 2):
         raise FileFormatError(f"write_ovf: version must be 1 or 2, got {version!r}")
     attrs = dict(getattr(da, "attrs", {}) or {})
-    if time is None:
-        if hasattr(da, "coords") and "time" in da.coords and da["time"].size == 1:
-            time = float(da["time"].values)
-        elif "time" in attrs:
-            time = float(attrs["time"])
+    time = _ovf_write_time(da, attrs, time)
     arr, coords = _to_zyxc(da)
     nz, ny, nx, nc = arr.shape
     if version == 1 and nc != 3:
         raise FileFormatError("write_ovf: OVF 1.0 holds 3-component vectors only; use version=2")
-    steps, bases = [], []
-    for i, a in enumerate("xyz"):
-        c = coords.get(a)
-        if cell_size is not None:
-            st = float(cell_size[i])
-        elif "cell_size" in attrs:
-            st = float(attrs["cell_size"][i])
-        elif c is not None and c.size >= 2:
-            st = float(c[1] - c[0])
-        else:
-            st = 1.0
-        steps.append(st)
-        bases.append(float(c[0]) if c is not None and c.size >= 1 else st / 2)
-    mins = [b - s / 2 for b, s in zip(bases, steps, strict=True)]
-    maxs = [m + s * k for m, s, k in zip(mins, steps, (nx, ny, nz), strict=True)]
+    shape = (nx, ny, nz)
+    mesh = _ovf_write_mesh(coords, attrs, cell_size, shape)
     name = title if title is not None else (attrs.get("title") or getattr(da, "name", None) or "m")
     name = str(name)
-    lines = []
     if version == 2:
-        lines += ["# OOMMF OVF 2.0", "# Segment count: 1", "# Begin: Segment", "# Begin: Header",
-                  f"# Title: {name}", "# meshtype: rectangular", "# meshunit: m"]
-        lines += [f"# {a}min: {_fmt(v)}" for a, v in zip("xyz", mins, strict=True)]
-        lines += [f"# {a}max: {_fmt(v)}" for a, v in zip("xyz", maxs, strict=True)]
-        if valuelabels is None:
-            valuelabels = attrs.get("valuelabels") or (
-                " ".join(f"{name}_{c}" for c in "xyz") if nc == 3 else
-                " ".join(f"{name}_{i}" for i in range(nc)))
-        if valueunits is None:
-            vu = attrs.get("valueunits") or attrs.get("units") or "1"
-            valueunits = vu if len(vu.split()) == nc else " ".join([vu.split()[0]] * nc)
-        lines += [f"# valuedim: {nc}", f"# valuelabels: {valuelabels}",
-                  f"# valueunits: {valueunits}"]
-        if time is not None:
-            lines.append(f"# Desc: Total simulation time:  {_fmt(time)}  s")
-        lines += [f"# {a}base: {_fmt(v)}" for a, v in zip("xyz", bases, strict=True)]
-        lines += [f"# {a}nodes: {k}" for a, k in zip("xyz", (nx, ny, nz), strict=True)]
-        lines += [f"# {a}stepsize: {_fmt(v)}" for a, v in zip("xyz", steps, strict=True)]
-        lines.append("# End: Header")
+        lines = _ovf2_header(name, mesh, shape, nc, attrs, time, valueunits, valuelabels)
     else:
-        vu = valueunits or attrs.get("units") or "1"
-        lines += ["# OOMMF: rectangular mesh v1.0", "# Segment count: 1", "# Begin: Segment",
-                  "# Begin: Header", f"# Title: {name}"]
-        if time is not None:
-            lines.append(f"# Desc: Time (s) : {_fmt(time)}")
-        lines += ["# meshtype: rectangular", "# meshunit: m"]
-        lines += [f"# {a}base: {_fmt(v)}" for a, v in zip("xyz", bases, strict=True)]
-        lines += [f"# {a}stepsize: {_fmt(v)}" for a, v in zip("xyz", steps, strict=True)]
-        lines += [f"# {a}nodes: {k}" for a, k in zip("xyz", (nx, ny, nz), strict=True)]
-        lines += [f"# {a}min: {_fmt(v)}" for a, v in zip("xyz", mins, strict=True)]
-        lines += [f"# {a}max: {_fmt(v)}" for a, v in zip("xyz", maxs, strict=True)]
-        mags = np.sqrt(np.sum(np.asarray(arr, dtype=float) ** 2, axis=-1))
-        lines += [f"# valueunit: {vu.split()[0]}", "# valuemultiplier: 1",
-                  f"# ValueRangeMinMag: {_fmt(max(float(mags.min()), 1e-30))}",
-                  f"# ValueRangeMaxMag: {_fmt(float(mags.max()))}",
-                  "# End: Header"]
-    flat = np.asarray(arr).reshape(-1)
+        lines = _ovf1_header(name, mesh, shape, arr, attrs, time, valueunits)
     p = Path(path)
     tmp = p.with_name(p.name + ".part")
     with open(tmp, "wb") as fh:
         fh.write(("\n".join(lines) + "\n").encode("ascii"))
-        if format == "text":
-            fh.write(b"# Begin: Data Text\n")
-            rows = np.asarray(flat, dtype=float).reshape(-1, nc)
-            fh.write("".join(" ".join(repr(float(v)) for v in r) + "\n" for r in rows)
-                     .encode("ascii"))
-            fh.write(b"# End: Data Text\n")
-        else:
-            size = 8 if format == "binary8" else 4
-            endian = "<" if version == 2 else ">"
-            dt = np.dtype(f"{endian}f{size}")
-            fh.write(f"# Begin: Data Binary {size}\n".encode("ascii"))
-            fh.write(np.array([_CHECK8 if size == 8 else _CHECK4], dtype=dt).tobytes())
-            fh.write(np.asarray(flat).astype(dt).tobytes())
-            fh.write(f"\n# End: Data Binary {size}\n".encode("ascii"))
-        fh.write(b"# End: Segment\n")
+        _write_ovf_data(fh, arr, format, version, nc)
     os.replace(tmp, p)
     return p
 
