@@ -43,3 +43,16 @@ def test_fixed_parameter_and_bounds():
                     method="least_squares")
     assert fit.values["c"] == 0.5 and "c" not in fit.errors
     assert fit.values["a"] <= 1.5
+
+
+def test_derived_quantities_with_propagated_errors():
+    rng = np.random.default_rng(3)
+    x = np.linspace(0, 5, 80)
+    y = _decay(x, 2.0, 1.0, 0.5) + rng.normal(0, 0.01, x.size)
+    fit = fit_curve(_decay, x, y, {"a": 1.0, "tau": 1.0, "c": 0.0},
+                    derived={"rate": "1 / tau", "twice_a": "2 * a"})
+    plain = fit_curve(_decay, x, y, {"a": 1.0, "tau": 1.0, "c": 0.0})
+    assert fit.values["tau"] == plain.values["tau"] and fit.errors["a"] == plain.errors["a"]
+    assert fit.values["rate"] == pytest.approx(1 / fit.values["tau"])
+    assert fit.errors["rate"] == pytest.approx(fit.errors["tau"] / fit.values["tau"] ** 2, rel=1e-6)
+    assert fit.errors["twice_a"] == pytest.approx(2 * fit.errors["a"], rel=1e-6)

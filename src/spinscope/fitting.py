@@ -10,9 +10,13 @@ common factor. Two methods are offered:
 - ``"least_squares"``: SciPy's trust-region reflective algorithm with native bounds (what
   ``scipy.optimize.curve_fit`` uses when bounds are given).
 
+Quantities derived from the parameters (a peak's height or FWHM) may be given as expressions; their
+values and standard errors come back with the parameters' (lmfit propagates the covariance through
+them).
+
 Used by the simulation (:mod:`spinscope.ultrafast.simulate`) and by the analysis
-(:mod:`spinscope.analysis.timetrace`), hence on the ground floor. ``import spinscope`` does not load
-this module (nor lmfit).
+(:mod:`spinscope.analysis.timetrace`, :mod:`spinscope.analysis.rings`), hence on the ground floor.
+``import spinscope`` does not load this module (nor lmfit).
 """
 
 from __future__ import annotations
@@ -55,10 +59,11 @@ class FitResult:
     Attributes
     ----------
     values
-        Best-fit value of every parameter (fixed ones included), by name.
+        Best-fit value of every parameter (fixed ones included) and of every derived quantity, by
+        name.
     errors
-        Standard error of every varied parameter (``None`` where lmfit could not estimate the
-        covariance); fixed parameters are absent.
+        Standard error of every varied parameter and every derived quantity (``None`` where lmfit
+        could not estimate the covariance); fixed parameters are absent.
     success
         Whether the minimiser reports convergence.
     message
@@ -102,6 +107,7 @@ def fit_curve(
     sigma=None,
     method: str = "leastsq",
     max_nfev: int | None = None,
+    derived: Mapping[str, str] | None = None,
 ) -> FitResult:
     """Least-squares fit of ``model(x, **params)`` to ``y``.
 
@@ -123,6 +129,11 @@ def fit_curve(
     max_nfev
         Largest number of model evaluations, those of the finite-difference Jacobian included;
         ``None``: lmfit's default ``2000 (n_varied + 1)``.
+    derived
+        Name -> expression in the parameter names (Python syntax; ``sqrt``, ``exp``, ``log``, ``pi``,
+        ``max`` and the other math functions available), e.g. ``{"fwhm": "2 * sigma"}``: evaluated at
+        the best fit, with the standard error propagated from the covariance of the parameters. Not
+        passed to ``model``.
 
     Returns
     -------
@@ -139,15 +150,26 @@ def fit_curve(
     for name, spec in params.items():
         p = _as_param(spec)
         pars.add(name, value=float(p.value), min=p.min, max=p.max, vary=p.vary)
+    derived = dict(derived or {})
+    for name, expr in derived.items():
+        pars.add(name, expr=expr)
+
+    def arguments(pv) -> dict[str, float]:
+        vals = pv.valuesdict()
+        return {k: v for k, v in vals.items() if k not in derived} if derived else vals
 
     def residual(pv) -> np.ndarray:
-        r = np.asarray(model(x, **pv.valuesdict()), dtype=float) - y
+        r = np.asarray(model(x, **arguments(pv)), dtype=float) - y
         return r if s is None else r / s
 
     res = lmfit.minimize(residual, pars, method=method, max_nfev=max_nfev)
     values = {k: float(v.value) for k, v in res.params.items()}
-    errors = {k: (None if v.stderr is None else float(v.stderr)) for k, v in res.params.items() if v.vary}
-    unweighted = np.asarray(model(x, **values), dtype=float) - y
+    errors = {
+        k: (None if v.stderr is None else float(v.stderr))
+        for k, v in res.params.items()
+        if v.vary or k in derived
+    }
+    unweighted = np.asarray(model(x, **arguments(res.params)), dtype=float) - y
     return FitResult(
         values=values,
         errors=errors,

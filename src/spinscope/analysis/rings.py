@@ -1,7 +1,8 @@
 """Fits of the magnetic scattering ring I(q): peak position, width, domain period, correlation length.
 
-Line shapes (:func:`fit_ring`), each on top of a background, fitted with lmfit (uncertainties from the
-covariance matrix of the least-squares fit, scaled by the reduced chi-square as lmfit does):
+Line shapes (:func:`fit_ring`), each on top of a background, fitted with
+:func:`spinscope.fitting.fit_curve` (lmfit underneath; uncertainties from the covariance matrix of the
+least-squares fit, scaled by the reduced chi-square as lmfit does):
 
 - ``"gaussian"``    ``A / (s sqrt(2 pi)) exp(-(q - q0)^2 / 2 s^2)``, FWHM ``= 2 sqrt(2 ln 2) s``;
 - ``"lorentzian"``  ``(A / pi) g / ((q - q0)^2 + g^2)``, FWHM ``= 2 g``;
@@ -41,6 +42,8 @@ import numpy as np
 import xarray as xr
 
 from spinscope.errors import ConfigError, DataRangeError
+from spinscope.fitting import FitResult, Param, fit_curve
+from spinscope.timing import FWHM_PER_SIGMA
 
 __all__ = [
     "RING_SHAPES",
@@ -56,8 +59,15 @@ __all__ = [
 RING_SHAPES = ("gaussian", "lorentzian", "pseudovoigt")
 BACKGROUNDS = ("constant", "linear", "power")
 
-#: FWHM of a Gaussian in units of its standard deviation: 2 sqrt(2 ln 2).
-_GAUSS_FWHM = 2.0 * math.sqrt(2.0 * math.log(2.0))
+#: Guard of the line shapes' denominators (as in lmfit's line shapes).
+_TINY = 1.0e-15
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+#: Message of a model that is not finite somewhere in the window (the fit stops; lmfit's wording).
+_NONFINITE = (
+    "The model function generated NaN values and the fit aborted! Please check your model function "
+    "and/or set boundaries on parameters where applicable. In cases like this, using "
+    "\"nan_policy='omit'\" will probably not work."
+)
 
 
 def transverse_period(q, wavelength: float):
@@ -174,23 +184,29 @@ def fit_ring(
     x = q / q_scale
     y_scale = float(np.max(np.abs(y))) or 1.0
     yy = y / y_scale
-    ww = None if s is None else y_scale / s
+    ss = None if s is None else s / y_scale
 
     bkg, bpars = _background_model(background, x, yy)
-    peak, params = _peak_model(shape, x, yy)
-    model = peak + bkg
+    peak, params, derived = _peak_model(shape, x, yy)
     params.update(bpars)
+
+    def model(xx, **v):
+        out = peak(xx, v) + bkg(xx, v)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(_NONFINITE)
+        return out
+
     try:
-        res = model.fit(yy, params, x=x, weights=ww, nan_policy="raise")
+        res = fit_curve(model, x, yy, params, sigma=ss, derived=derived)
     except (ValueError, TypeError) as exc:
         raise DataRangeError(f"profile: ring fit failed ({exc})", field="profile") from None
     if not res.success:
         raise DataRangeError(f"profile: ring fit did not converge ({res.message})", field="profile")
 
-    out = _peak_values(res.params, shape, q_scale, y_scale)
+    out = _peak_values(res, shape, q_scale, y_scale)
     out.update(_derived_lengths(out, wavelength))
-    out.update(_background_values(res.params, q_scale, y_scale))
-    out["redchi"] = float(res.redchi)
+    out.update(_background_values(res.values, q_scale, y_scale))
+    out["redchi"] = res.redchi
     out["npoints"] = int(q.size)
     q0 = out["q0"]
     if not (q.min() < q0 < q.max()):
@@ -219,29 +235,78 @@ def _fit_points(profile, sigma, q_range, shape: str, background: str):
 
 
 def _background_model(background: str, x: np.ndarray, yy: np.ndarray):
-    """lmfit background model (prefixes ``b_``, ``p_``) and its start values on the scaled profile."""
-    import lmfit
-
+    """Background function ``f(x, values)`` (parameters ``b_*``, ``p_*``) and its start values."""
     if background == "constant":
-        bkg = lmfit.models.ConstantModel(prefix="b_")
-        bpars = bkg.make_params(c=float(np.min(yy)))
-    elif background == "linear":
-        bkg = lmfit.models.LinearModel(prefix="b_")
+        return _constant_background, {"b_c": Param(float(np.min(yy)))}
+    if background == "linear":
         slope = (yy[-1] - yy[0]) / (x[-1] - x[0]) if x[-1] != x[0] else 0.0
-        bpars = bkg.make_params(slope=slope, intercept=float(yy[0] - slope * x[0]))
-    else:
-        bkg = lmfit.models.ConstantModel(prefix="b_") + lmfit.models.PowerLawModel(prefix="p_")
-        bpars = bkg.make_params(
-            b_c=float(np.min(yy)) * 0.5, p_amplitude=float(yy[0]) * x[0] ** 2, p_exponent=-2.0
-        )
-        bpars["p_exponent"].set(max=0.0)
-    return bkg, bpars
+        start = {"b_slope": Param(slope), "b_intercept": Param(float(yy[0] - slope * x[0]))}
+        return _linear_background, start
+    return _power_background, {
+        "b_c": Param(float(np.min(yy)) * 0.5),
+        "p_amplitude": Param(float(yy[0]) * x[0] ** 2),
+        "p_exponent": Param(-2.0, max=0.0),
+    }
+
+
+def _constant_background(x, v):
+    return v["b_c"] * np.ones(np.shape(x))
+
+
+def _linear_background(x, v):
+    return v["b_slope"] * x + v["b_intercept"]
+
+
+def _power_background(x, v):
+    return v["b_c"] * np.ones(np.shape(x)) + v["p_amplitude"] * x ** v["p_exponent"]
+
+
+def _gaussian(x, amplitude, center, sigma):
+    """Normalised Gaussian of area ``amplitude`` and rms width ``sigma``."""
+    return (amplitude / max(_TINY, _SQRT_2PI * sigma)) * np.exp(
+        -((1.0 * x - center) ** 2) / max(_TINY, 2 * sigma**2)
+    )
+
+
+def _lorentzian(x, amplitude, center, sigma):
+    """Lorentzian of area ``amplitude`` and half width ``sigma``."""
+    return (amplitude / (1 + ((1.0 * x - center) / max(_TINY, sigma)) ** 2)) / max(_TINY, math.pi * sigma)
+
+
+def _gaussian_peak(x, v):
+    return _gaussian(x, v["g_amplitude"], v["g_center"], v["g_sigma"])
+
+
+def _lorentzian_peak(x, v):
+    return _lorentzian(x, v["g_amplitude"], v["g_center"], v["g_sigma"])
+
+
+def _pseudovoigt_peak(x, v):
+    """``(1 - eta) G + eta L`` with the common FWHM ``2 sigma`` (``sigma_G = sigma / sqrt(2 ln 2)``)."""
+    a, c, sig, eta = v["g_amplitude"], v["g_center"], v["g_sigma"], v["g_fraction"]
+    return (1 - eta) * _gaussian(x, a, c, sig / math.sqrt(2 * math.log(2))) + eta * _lorentzian(x, a, c, sig)
+
+
+#: Peak function, FWHM and height (expressions in the parameters ``g_*``) of each line shape.
+_PEAKS = {
+    "gaussian": (
+        _gaussian_peak,
+        f"{FWHM_PER_SIGMA!r} * g_sigma",
+        "g_amplitude / max(1e-15, g_sigma * sqrt(2 * pi))",
+    ),
+    "lorentzian": (_lorentzian_peak, "2 * g_sigma", "g_amplitude / max(1e-15, pi * g_sigma)"),
+    "pseudovoigt": (
+        _pseudovoigt_peak,
+        "2 * g_sigma",
+        "(1 - g_fraction) * g_amplitude / max(1e-15, g_sigma * sqrt(pi / log(2)))"
+        " + g_fraction * g_amplitude / max(1e-15, pi * g_sigma)",
+    ),
+}
 
 
 def _peak_model(shape: str, x: np.ndarray, yy: np.ndarray):
-    """lmfit peak model (prefix ``g_``) with start values from the background-subtracted maximum."""
-    import lmfit
-
+    """Peak function (parameters ``g_*``), start values from the background-subtracted maximum, and
+    the derived ``g_fwhm`` and ``g_height``."""
     base = np.linspace(yy[0], yy[-1], yy.size)
     k = int(np.argmax(yy - base))
     x0 = float(x[k])
@@ -249,30 +314,29 @@ def _peak_model(shape: str, x: np.ndarray, yy: np.ndarray):
     width = max(float(np.ptp(x[half])) if half.sum() > 1 else 0.0, 2.0 * float(np.median(np.diff(x))))
     height = float((yy - base)[k])
     if shape == "gaussian":
-        peak = lmfit.models.GaussianModel(prefix="g_")
-        ppars = peak.make_params(center=x0, sigma=width / _GAUSS_FWHM)
-        ppars["g_amplitude"].set(value=height * width / _GAUSS_FWHM * math.sqrt(2 * math.pi))
+        sigma, amplitude = width / FWHM_PER_SIGMA, height * width / FWHM_PER_SIGMA * math.sqrt(2 * math.pi)
     elif shape == "lorentzian":
-        peak = lmfit.models.LorentzianModel(prefix="g_")
-        ppars = peak.make_params(center=x0, sigma=width / 2)
-        ppars["g_amplitude"].set(value=height * math.pi * width / 2)
+        sigma, amplitude = width / 2, height * math.pi * width / 2
     else:
-        peak = lmfit.models.PseudoVoigtModel(prefix="g_")
-        ppars = peak.make_params(center=x0, sigma=width / 2, fraction=0.5)
-        ppars["g_amplitude"].set(value=height * width)
-        ppars["g_fraction"].set(min=0.0, max=1.0)
-    ppars["g_center"].set(min=float(x.min()), max=float(x.max()))
-    ppars["g_sigma"].set(min=1e-6 * width)
-    return peak, ppars
+        sigma, amplitude = width / 2, height * width
+    params = {
+        "g_amplitude": Param(amplitude),
+        "g_center": Param(x0, float(x.min()), float(x.max())),
+        "g_sigma": Param(sigma, 1e-6 * width),
+    }
+    if shape == "pseudovoigt":
+        params["g_fraction"] = Param(0.5, 0.0, 1.0)
+    peak, fwhm, height_expr = _PEAKS[shape]
+    return peak, params, {"g_fwhm": fwhm, "g_height": height_expr}
 
 
-def _peak_values(p, shape: str, q_scale: float, y_scale: float) -> dict[str, float]:
+def _peak_values(res: FitResult, shape: str, q_scale: float, y_scale: float) -> dict[str, float]:
     """Amplitude, q0, height, FWHM and eta with errors, back in the units of the profile."""
 
     def val(name: str, scale: float) -> tuple[float, float]:
-        par = p[name]
-        err = par.stderr if par.stderr is not None and np.isfinite(par.stderr) else np.nan
-        return float(par.value) * scale, float(err) * abs(scale)
+        err = res.errors.get(name)
+        err = err if err is not None and np.isfinite(err) else np.nan
+        return float(res.values[name]) * scale, float(err) * abs(scale)
 
     out: dict[str, float] = {}
     out["amplitude"], out["amplitude_err"] = val("g_amplitude", y_scale * q_scale)
@@ -306,10 +370,10 @@ def _derived_lengths(peak: dict[str, float], wavelength: float | None) -> dict[s
     }
 
 
-def _background_values(p, q_scale: float, y_scale: float) -> dict[str, float]:
+def _background_values(values: dict[str, float], q_scale: float, y_scale: float) -> dict[str, float]:
     """Fitted background parameters as ``bkg_<name>`` in the units of the profile."""
     out: dict[str, float] = {}
-    for name, par in p.items():
+    for name, value in values.items():
         if name.startswith(("b_", "p_")):
             scale = y_scale
             if name == "b_slope":
@@ -319,7 +383,7 @@ def _background_values(p, q_scale: float, y_scale: float) -> dict[str, float]:
             elif name == "p_amplitude":
                 # y = B x^n with x = q / q_scale: keep B in intensity units at q = q_scale
                 scale = y_scale
-            out[f"bkg_{name[2:]}"] = float(par.value) * scale
+            out[f"bkg_{name[2:]}"] = float(value) * scale
     if "bkg_amplitude" in out:
         out["bkg_q_ref"] = q_scale
     return out
