@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -126,18 +127,18 @@ def fit_demagnetisation(
     ------
     DataRangeError
         Fewer points than twice the free parameters, no delays before the step, or a failed fit.
+
+    Notes
+    -----
+    Size: eleven parameters. The eight keyword-only options are independent choices of the model
+    (which parameters vary, which recovery terms exist, the amplitude bounds), each given by keyword
+    by the workflows, the tests and :func:`fit_q1_trace` (which forwards them); bundling them into an
+    object would only move the same list into every call. The length is this docstring: the code
+    is about thirty lines, the rest lives in helpers over a private options record.
     """
+    opts = _DemagOptions(t0, fix_t0, irf_fwhm, fit_irf, recovery, slow_recovery, fit_m0, amplitude_range)
     if slow_recovery == "auto":
-        kwargs = dict(t0=t0, fix_t0=fix_t0, irf_fwhm=irf_fwhm, fit_irf=fit_irf, recovery=recovery,
-                      fit_m0=fit_m0, amplitude_range=amplitude_range)
-        single = fit_demagnetisation(delay, m, m_err, slow_recovery=False, **kwargs)
-        if not recovery:
-            return single
-        try:
-            two = fit_demagnetisation(delay, m, m_err, slow_recovery=True, **kwargs)
-        except DataRangeError:
-            return single
-        return two if two["success"] and two["bic"] < single["bic"] else single
+        return _fit_demag_auto(delay, m, m_err, opts)
     if slow_recovery not in (True, False):
         raise ConfigError(f"slow_recovery: expected True, False or 'auto', got {slow_recovery!r}",
                           field="slow_recovery")
@@ -149,89 +150,134 @@ def fit_demagnetisation(
     if not ts > 0:
         raise DataRangeError("delay: all delays are equal; nothing to fit", field="delay")
     x = t / ts
-
-    # starting values
-    m_pre = float(np.median(y[: max(2, t.size // 10)]))
-    k_min = int(np.argmin(y)) if amplitude_range[0] >= 0 else int(np.argmax(np.abs(y - m_pre)))
-    depth = m_pre - float(y[k_min])
-    if t0 is None:
-        half = np.flatnonzero(np.abs(y[: k_min + 1] - m_pre) >= 0.5 * abs(depth))
-        x0 = float(x[half[0]]) if half.size else float(x[k_min])
-    else:
-        x0 = float(t0) / ts
-    before = x < x0
-    if not before.any() and not fix_t0:
-        raise DataRangeError(
-            "delay: no delay before the drop; cannot determine M before t0", field="delay"
-        )
-    fall = max(float(x[k_min] - x0), float(np.median(np.diff(x))))
-    params: dict[str, Param] = {}
-    params["t0"] = Param(x0, float(x.min()) - 10 * fall, float(x.max()), vary=not fix_t0)
-    amp0 = float(np.clip(depth / (m_pre or 1.0), *amplitude_range)) if depth else 0.1
-    params["amplitude"] = Param(amp0, amplitude_range[0], amplitude_range[1])
-    params["tau_m"] = Param(max(fall / 2.0, 1e-3), 1e-6)
-    if recovery:
-        params["tau_r"] = Param(max(10.0 * fall, (float(x.max()) - x0) / 3.0), 1e-6)
-    if slow_recovery:
-        params["tau_slow"] = Param(10.0 * (float(x.max()) - x0), 1e-6)
-        params["slow_fraction"] = Param(0.3, 0.0, 1.0)
-    if irf_fwhm is None:
-        params["fwhm"] = Param(fall / 10.0, 0.0)
-    else:
-        params["fwhm"] = Param(_positive_time(irf_fwhm, "irf_fwhm") / ts, 0.0, vary=fit_irf)
-    params["m0"] = Param(m_pre if fit_m0 else 1.0, vary=fit_m0)
-
-    def model(xv, **v) -> np.ndarray:
-        return demag_curve(
-            xv,
-            t0=v["t0"],
-            amplitude=v["amplitude"],
-            tau_m=v["tau_m"],
-            tau_r=v.get("tau_r", math.inf),
-            fwhm=v["fwhm"],
-            slow_fraction=v.get("slow_fraction", 0.0),
-            tau_slow=v.get("tau_slow", math.inf),
-            m0=v["m0"],
-        )
-
+    params = _demag_start(x, y, ts, opts)
     nfree = sum(1 for p in params.values() if p.vary)
     if t.size < 2 * nfree:
         raise DataRangeError(
             f"delay: {t.size} points for {nfree} free parameters; need at least {2 * nfree}", field="delay"
         )
     try:
-        res = fit_curve(model, x, y, params, sigma=e, method="leastsq")
+        res = fit_curve(_demag_model, x, y, params, sigma=e, method="leastsq")
     except (ValueError, ArithmeticError) as exc:
         raise DataRangeError(f"m: demagnetisation fit failed ({exc})", field="m") from None
     if not res.success:
         raise DataRangeError(f"m: demagnetisation fit did not converge ({res.message})", field="m")
+    out = _demag_values(res, params, ts, opts)
+    out["npoints"] = int(t.size)
+    out["success"] = bool(res.success)
+    out["fixed"] = [name for name in _DEMAG_NAMES if name in params and not params[name].vary]
+    return out
+
+
+@dataclass(frozen=True)
+class _DemagOptions:
+    """The model options of :func:`fit_demagnetisation` (same names and meanings)."""
+
+    t0: float | None
+    fix_t0: bool
+    irf_fwhm: float | None
+    fit_irf: bool
+    recovery: bool
+    slow_recovery: bool | str
+    fit_m0: bool
+    amplitude_range: tuple[float, float]
+
+    def keywords(self, slow_recovery: bool) -> dict[str, Any]:
+        return dict(t0=self.t0, fix_t0=self.fix_t0, irf_fwhm=self.irf_fwhm, fit_irf=self.fit_irf,
+                    recovery=self.recovery, slow_recovery=slow_recovery, fit_m0=self.fit_m0,
+                    amplitude_range=self.amplitude_range)
+
+
+#: Parameters of the demagnetisation curve in the order of the result dict.
+_DEMAG_NAMES = ("t0", "tau_m", "amplitude", "tau_r", "fwhm", "m0", "slow_fraction", "tau_slow")
+#: Those that are times (fitted in units of the delay range / 100).
+_DEMAG_TIMES = ("t0", "tau_m", "tau_r", "tau_slow", "fwhm")
+
+
+def _fit_demag_auto(delay, m, m_err, opts: _DemagOptions) -> dict[str, Any]:
+    """``slow_recovery="auto"``: one or two recovery times, whichever has the lower BIC."""
+    single = fit_demagnetisation(delay, m, m_err, **opts.keywords(False))
+    if not opts.recovery:
+        return single
+    try:
+        two = fit_demagnetisation(delay, m, m_err, **opts.keywords(True))
+    except DataRangeError:
+        return single
+    return two if two["success"] and two["bic"] < single["bic"] else single
+
+
+def _demag_start(x: np.ndarray, y: np.ndarray, ts: float, opts: _DemagOptions) -> dict[str, Param]:
+    """Starting values and bounds of the curve's parameters on the scaled delays ``x = t / ts``."""
+    amplitude_range = opts.amplitude_range
+    m_pre = float(np.median(y[: max(2, x.size // 10)]))
+    k_min = int(np.argmin(y)) if amplitude_range[0] >= 0 else int(np.argmax(np.abs(y - m_pre)))
+    depth = m_pre - float(y[k_min])
+    if opts.t0 is None:
+        half = np.flatnonzero(np.abs(y[: k_min + 1] - m_pre) >= 0.5 * abs(depth))
+        x0 = float(x[half[0]]) if half.size else float(x[k_min])
+    else:
+        x0 = float(opts.t0) / ts
+    before = x < x0
+    if not before.any() and not opts.fix_t0:
+        raise DataRangeError(
+            "delay: no delay before the drop; cannot determine M before t0", field="delay"
+        )
+    fall = max(float(x[k_min] - x0), float(np.median(np.diff(x))))
+    params: dict[str, Param] = {}
+    params["t0"] = Param(x0, float(x.min()) - 10 * fall, float(x.max()), vary=not opts.fix_t0)
+    amp0 = float(np.clip(depth / (m_pre or 1.0), *amplitude_range)) if depth else 0.1
+    params["amplitude"] = Param(amp0, amplitude_range[0], amplitude_range[1])
+    params["tau_m"] = Param(max(fall / 2.0, 1e-3), 1e-6)
+    if opts.recovery:
+        params["tau_r"] = Param(max(10.0 * fall, (float(x.max()) - x0) / 3.0), 1e-6)
+    if opts.slow_recovery:
+        params["tau_slow"] = Param(10.0 * (float(x.max()) - x0), 1e-6)
+        params["slow_fraction"] = Param(0.3, 0.0, 1.0)
+    if opts.irf_fwhm is None:
+        params["fwhm"] = Param(fall / 10.0, 0.0)
+    else:
+        params["fwhm"] = Param(_positive_time(opts.irf_fwhm, "irf_fwhm") / ts, 0.0, vary=opts.fit_irf)
+    params["m0"] = Param(m_pre if opts.fit_m0 else 1.0, vary=opts.fit_m0)
+    return params
+
+
+def _demag_model(xv, **v) -> np.ndarray:
+    """:func:`spinscope.curves.demag_curve` of the fit parameters (absent terms switched off)."""
+    return demag_curve(
+        xv,
+        t0=v["t0"],
+        amplitude=v["amplitude"],
+        tau_m=v["tau_m"],
+        tau_r=v.get("tau_r", math.inf),
+        fwhm=v["fwhm"],
+        slow_fraction=v.get("slow_fraction", 0.0),
+        tau_slow=v.get("tau_slow", math.inf),
+        m0=v["m0"],
+    )
+
+
+def _demag_values(res, params: dict[str, Param], ts: float, opts: _DemagOptions) -> dict[str, Any]:
+    """Fitted values and errors in SI (``None`` for terms not in the model, 0 for fixed ones)."""
     out: dict[str, Any] = {}
-    scale = {"t0": ts, "tau_m": ts, "tau_r": ts, "tau_slow": ts, "fwhm": ts}
-    names = ["t0", "tau_m", "amplitude", "tau_r", "fwhm", "m0", "slow_fraction", "tau_slow"]
-    fixed = []
-    for name in names:
+    for name in _DEMAG_NAMES:
         if name not in res.values:
-            if name in ("slow_fraction", "tau_slow") and not slow_recovery:
+            if name in ("slow_fraction", "tau_slow") and not opts.slow_recovery:
                 continue
             out[name], out[f"{name}_err"] = None, None
             continue
-        f = scale.get(name, 1.0)
+        f = ts if name in _DEMAG_TIMES else 1.0
         out[name] = res.values[name] * f
         if not params[name].vary:
-            fixed.append(name)
             out[f"{name}_err"] = 0.0
         else:
             err = res.errors[name]
             out[f"{name}_err"] = (float("nan") if err is None else err) * f
-    if t0 is not None and fix_t0:
-        out["t0"] = float(t0)
+    if opts.t0 is not None and opts.fix_t0:
+        out["t0"] = float(opts.t0)
     out["redchi"] = float(res.redchi)
     out["aic"] = float(res.aic)
     out["bic"] = float(res.bic)
-    out["recovery_model"] = "two" if slow_recovery else "single"
-    out["npoints"] = int(t.size)
-    out["success"] = bool(res.success)
-    out["fixed"] = fixed
+    out["recovery_model"] = "two" if opts.slow_recovery else "single"
     return out
 
 
@@ -333,29 +379,8 @@ def wall_velocity(
         raise DataRangeError(f"t_range: {t.size} delays in the window; need at least 3", field="t_range")
     if np.any(y <= 0):
         raise DataRangeError("q1: expected positive peak positions [1/m]", field="q1")
-    if wavelength is None:
-        p = 2.0 * np.pi / y
-        pe = None if e is None else 2.0 * np.pi * e / y**2
-    else:
-        p = np.asarray(transverse_period(y, wavelength), dtype=float)
-        # p = lambda / sin(2 theta), theta = asin(q lambda / 4 pi):
-        # dp/dq = -2 lambda cos(2 theta) / sin(2 theta)^2 * (lambda / 4 pi) / cos(theta)
-        theta = np.arcsin(y * wavelength / (4.0 * np.pi))
-        dpdq = (-2.0 * wavelength * np.cos(2 * theta) / np.sin(2 * theta) ** 2
-                * wavelength / (4.0 * np.pi) / np.cos(theta))
-        pe = None if e is None else np.abs(dpdq) * e
-    tc = t[0]
-    a = np.stack([np.ones_like(t), t - tc], axis=1)
-    w = np.ones_like(t) if pe is None else 1.0 / pe
-    coef, *_ = np.linalg.lstsq(a * w[:, None], p * w, rcond=None)
-    cov = np.linalg.inv((a * w[:, None]).T @ (a * w[:, None]))
-    resid = (p - a @ coef) * w
-    dof = t.size - 2
-    chi2 = float(resid @ resid) / dof if dof > 0 else float("nan")
-    if pe is None:
-        cov = cov * chi2
-    elif chi2 > 1:
-        cov = cov * chi2
+    p, pe = _periods(y, e, wavelength)
+    coef, cov = _line_fit(t, p, pe)
     rate, rate_err = float(coef[1]), float(math.sqrt(cov[1, 1]))
     g = float(geometry_factor)
     return {
@@ -367,6 +392,36 @@ def wall_velocity(
         "period_start_err": float(math.sqrt(cov[0, 0])),
         "npoints": int(t.size),
     }
+
+
+def _periods(q1: np.ndarray, q1_err: np.ndarray | None, wavelength: float | None):
+    """Domain period [m] and its error (or ``None``) from ``q1`` [1/m] (:func:`wall_velocity`)."""
+    if wavelength is None:
+        return 2.0 * np.pi / q1, (None if q1_err is None else 2.0 * np.pi * q1_err / q1**2)
+    p = np.asarray(transverse_period(q1, wavelength), dtype=float)
+    # p = lambda / sin(2 theta), theta = asin(q lambda / 4 pi):
+    # dp/dq = -2 lambda cos(2 theta) / sin(2 theta)^2 * (lambda / 4 pi) / cos(theta)
+    theta = np.arcsin(q1 * wavelength / (4.0 * np.pi))
+    dpdq = (-2.0 * wavelength * np.cos(2 * theta) / np.sin(2 * theta) ** 2
+            * wavelength / (4.0 * np.pi) / np.cos(theta))
+    return p, (None if q1_err is None else np.abs(dpdq) * q1_err)
+
+
+def _line_fit(t: np.ndarray, p: np.ndarray, pe: np.ndarray | None):
+    """Weighted straight line ``p = c0 + c1 (t - t[0])``: coefficients and their covariance, scaled
+    by the reduced chi-square without errors or when it exceeds one."""
+    a = np.stack([np.ones_like(t), t - t[0]], axis=1)
+    w = np.ones_like(t) if pe is None else 1.0 / pe
+    coef, *_ = np.linalg.lstsq(a * w[:, None], p * w, rcond=None)
+    cov = np.linalg.inv((a * w[:, None]).T @ (a * w[:, None]))
+    resid = (p - a @ coef) * w
+    dof = t.size - 2
+    chi2 = float(resid @ resid) / dof if dof > 0 else float("nan")
+    if pe is None:
+        cov = cov * chi2
+    elif chi2 > 1:
+        cov = cov * chi2
+    return coef, cov
 
 
 def analyze_profiles(
@@ -415,11 +470,7 @@ def analyze_profiles(
         delays, trace["m"].values, trace["m_err"].values, t0=t0, irf_fwhm=irf_fwhm, recovery=recovery
     )
     rings = fit_rings(profiles, shape=shape, background=background, q_range=q_range)
-    ref = profiles.isel(delay=np.flatnonzero(delays < t0))
-    mean_ref = ref.mean("delay")
-    if "sigma" in ref:
-        mean_ref["sigma"] = np.sqrt((ref["sigma"] ** 2).sum("delay")) / ref.sizes["delay"]
-    ring = fit_ring(mean_ref, shape=shape, background=background, q_range=q_range)
+    ring = _reference_ring(profiles, delays < t0, shape=shape, background=background, q_range=q_range)
     q1, q1_err = rings["q1"].values, rings["q1_err"].values
     ok = np.isfinite(q1) & np.isfinite(q1_err) & (q1_err > 0)
     fit_q1: dict[str, Any] | None
@@ -429,17 +480,8 @@ def analyze_profiles(
         )
     except (DataRangeError, ConfigError):
         fit_q1 = None
-    wall = None
-    late = ok & (delays > fit["t0"] + 3.0 * fit["tau_m"])
-    if late.sum() >= 3:
-        try:
-            wall = wall_velocity(delays[late], q1[late], q1_err[late])
-        except DataRangeError:
-            wall = None
-    pre = ok & (delays < t0)
-    q_ref = float(np.average(q1[pre], weights=1 / q1_err[pre] ** 2)) if pre.any() else float("nan")
-    last = np.flatnonzero(ok)
-    q_shift = float(q1[last[-1]] / q_ref - 1.0) if last.size and math.isfinite(q_ref) else float("nan")
+    wall = _late_wall_velocity(delays, q1, q1_err, ok & (delays > fit["t0"] + 3.0 * fit["tau_m"]))
+    q_shift = _q1_shift(delays, q1, q1_err, ok, t0)
 
     def clean(d: dict[str, Any] | None) -> dict[str, Any] | None:
         return None if d is None else {k: to_jsonable(v) for k, v in d.items()}
@@ -459,3 +501,30 @@ def analyze_profiles(
         "q1": to_jsonable(q1.tolist()),
         "q1_err": to_jsonable(q1_err.tolist()),
     }
+
+
+def _reference_ring(profiles, before: np.ndarray, **fit_options) -> dict[str, float]:
+    """:func:`fit_ring` of the mean profile over the delays ``before`` (errors added in quadrature)."""
+    ref = profiles.isel(delay=np.flatnonzero(before))
+    mean_ref = ref.mean("delay")
+    if "sigma" in ref:
+        mean_ref["sigma"] = np.sqrt((ref["sigma"] ** 2).sum("delay")) / ref.sizes["delay"]
+    return fit_ring(mean_ref, **fit_options)
+
+
+def _late_wall_velocity(delays, q1, q1_err, late: np.ndarray) -> dict[str, float] | None:
+    """:func:`wall_velocity` over the ``late`` delays; ``None`` with fewer than 3 or when it fails."""
+    if late.sum() < 3:
+        return None
+    try:
+        return wall_velocity(delays[late], q1[late], q1_err[late])
+    except DataRangeError:
+        return None
+
+
+def _q1_shift(delays, q1, q1_err, ok: np.ndarray, t0: float) -> float:
+    """Relative change of ``q1`` at the latest usable delay against the weighted mean before ``t0``."""
+    pre = ok & (delays < t0)
+    q_ref = float(np.average(q1[pre], weights=1 / q1_err[pre] ** 2)) if pre.any() else float("nan")
+    last = np.flatnonzero(ok)
+    return float(q1[last[-1]] / q_ref - 1.0) if last.size and math.isfinite(q_ref) else float("nan")
