@@ -286,6 +286,35 @@ def read_poni(
         default (3).
     """
     p = Path(path)
+    entries = _poni_entries(p)
+
+    def num(key: str, default: float | None = None) -> float:
+        return _poni_number(p, entries, key, default)
+
+    for rot in ("Rot1", "Rot2", "Rot3"):
+        if abs(num(rot, 0.0)) > 1e-12:
+            raise FileFormatError(
+                f"{p}: {rot} = {num(rot)} rad; only an untilted detector (Rot1 = Rot2 = Rot3 = 0) is "
+                "supported — use the pyFAI backend for tilted geometries",
+                path=str(p),
+            )
+    py, px = _poni_pixel_size(p, entries, pixel_size)
+    wavelength = num("Wavelength")
+    if wavelength <= 0:
+        raise FileFormatError(f"{p}: Wavelength must be positive [m], got {wavelength}", path=str(p))
+    try:
+        return DetectorGeometry(
+            energy=HC_EV_M / wavelength,
+            distance=num("Distance"),
+            pixel_size=(py, px),
+            center=(num("Poni2") / px - 0.5, num("Poni1") / py - 0.5),
+        )
+    except ConfigError as exc:
+        raise FileFormatError(f"{p}: {exc}", path=str(p)) from None
+
+
+def _poni_entries(p: Path) -> dict[str, str]:
+    """The ``key: value`` lines of a PONI file, keys in lower case."""
     if not p.is_file():
         raise FileFormatError(f"{p}: no such PONI file", path=str(p))
     try:
@@ -301,32 +330,31 @@ def read_poni(
         if m is None:
             raise FileFormatError(f"{p} line {lineno}: expected 'key: value', got {line[:60]!r}", path=str(p))
         entries[m.group(1).lower()] = m.group(2)
+    return entries
 
-    def num(key: str, default: float | None = None) -> float:
-        if key.lower() not in entries:
-            if default is not None:
-                return default
-            raise FileFormatError(f"{p}: missing key {key!r} (expected a PONI file)", path=str(p))
-        try:
-            v = float(entries[key.lower()])
-        except ValueError:
-            raise FileFormatError(
-                f"{p}: {key} must be a number, got {entries[key.lower()]!r}", path=str(p)
-            ) from None
-        if not math.isfinite(v):
-            raise FileFormatError(f"{p}: {key} must be finite, got {v!r}", path=str(p))
-        return v
 
-    for rot in ("Rot1", "Rot2", "Rot3"):
-        if abs(num(rot, 0.0)) > 1e-12:
-            raise FileFormatError(
-                f"{p}: {rot} = {num(rot)} rad; only an untilted detector (Rot1 = Rot2 = Rot3 = 0) is "
-                "supported — use the pyFAI backend for tilted geometries",
-                path=str(p),
-            )
+def _poni_number(p: Path, entries: dict[str, str], key: str, default: float | None = None) -> float:
+    """The finite number under ``key`` (any case); ``default`` when absent, if given."""
+    if key.lower() not in entries:
+        if default is not None:
+            return default
+        raise FileFormatError(f"{p}: missing key {key!r} (expected a PONI file)", path=str(p))
+    try:
+        v = float(entries[key.lower()])
+    except ValueError:
+        raise FileFormatError(
+            f"{p}: {key} must be a number, got {entries[key.lower()]!r}", path=str(p)
+        ) from None
+    if not math.isfinite(v):
+        raise FileFormatError(f"{p}: {key} must be finite, got {v!r}", path=str(p))
+    return v
+
+
+def _poni_pixel_size(p: Path, entries: dict[str, str], pixel_size) -> tuple[float, float]:
+    """Pixel pitch ``(py, px)`` [m]: PixelSize1/2 (v1), Detector_config pixel1/2 (v2) or ``pixel_size``."""
     py = px = None
     if "pixelsize1" in entries or "pixelsize2" in entries:
-        py, px = num("PixelSize1"), num("PixelSize2")
+        py, px = _poni_number(p, entries, "PixelSize1"), _poni_number(p, entries, "PixelSize2")
     elif "detector_config" in entries:
         try:
             cfg = json.loads(entries["detector_config"])
@@ -350,18 +378,7 @@ def read_poni(
             )
         ps = np.broadcast_to(np.asarray(pixel_size, dtype=float), (2,))
         py, px = float(ps[0]), float(ps[1])
-    wavelength = num("Wavelength")
-    if wavelength <= 0:
-        raise FileFormatError(f"{p}: Wavelength must be positive [m], got {wavelength}", path=str(p))
-    try:
-        return DetectorGeometry(
-            energy=HC_EV_M / wavelength,
-            distance=num("Distance"),
-            pixel_size=(py, px),
-            center=(num("Poni2") / px - 0.5, num("Poni1") / py - 0.5),
-        )
-    except ConfigError as exc:
-        raise FileFormatError(f"{p}: {exc}", path=str(p)) from None
+    return py, px
 
 
 # ----------------------------------------------------------------------------------------------
@@ -391,6 +408,81 @@ def _as_mask(mask, shape, name: str) -> np.ndarray:
             )
         m = m.astype(bool)
     return m
+
+
+def _valid_pixels(geometry: DetectorGeometry, shape: tuple[int, int], mask, beam_stop_radius,
+                  azimuth_range) -> np.ndarray:
+    """Flat boolean array of the pixels not masked, outside the beam stop and inside the sector."""
+    valid = np.ones(shape[0] * shape[1], dtype=bool)
+    if mask is not None:
+        valid &= ~_as_mask(mask, shape, "mask").ravel()
+    if beam_stop_radius is not None:
+        rb = _positive(beam_stop_radius, "beam_stop_radius", "a radius >= 0 [m]", allow_zero=True)
+        valid &= geometry.radius(shape).ravel() >= rb
+    if azimuth_range is not None:
+        a0, a1 = (float(v) for v in azimuth_range)
+        chi = geometry.azimuth(shape).ravel()
+        span = (a1 - a0) % (2 * np.pi)
+        if span == 0 and a1 != a0:
+            span = 2 * np.pi
+        valid &= ((chi - a0) % (2 * np.pi)) <= span
+    if not valid.any():
+        raise DataRangeError("mask: every pixel is masked; nothing to integrate", field="mask")
+    return valid
+
+
+def _bin_index(q: np.ndarray, valid: np.ndarray, bins, q_range) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges [1/m] and the bin of every pixel (outside ``0 .. nbins - 1`` when out of range)."""
+    if np.ndim(bins) == 0:
+        nb = int(bins)
+        if nb < 1:
+            raise ConfigError(f"bins: expected a positive number of bins, got {bins!r}", field="bins")
+        if q_range is None:
+            qv = q[valid]
+            q0, q1 = float(qv.min()), float(qv.max())
+        else:
+            q0, q1 = (float(v) for v in q_range)
+        if not (math.isfinite(q0) and math.isfinite(q1) and q1 > q0 >= 0):
+            raise ConfigError(
+                f"q_range: expected 0 <= q_min < q_max [1/m], got ({q0!r}, {q1!r})", field="q_range"
+            )
+        edges = np.linspace(q0, q1, nb + 1)
+        with np.errstate(invalid="ignore"):
+            idx = np.floor((q - q0) * (nb / (q1 - q0))).astype(np.int64)
+        idx[q == q1] = nb - 1
+        return edges, idx
+    if q_range is not None:
+        raise ConfigError("q_range: give either bin edges or q_range, not both", field="q_range")
+    edges = np.asarray(bins, dtype=float)
+    ok = edges.ndim == 1 and edges.size >= 2 and np.all(np.isfinite(edges))
+    if not ok or np.any(np.diff(edges) <= 0):
+        raise ConfigError(
+            "bins: expected at least two strictly increasing finite edges [1/m]", field="bins"
+        )
+    nb = edges.size - 1
+    idx = np.searchsorted(edges, q, side="right") - 1
+    idx[q == edges[-1]] = nb - 1
+    return edges, idx
+
+
+def _csc_blocks(inside: np.ndarray, idx: np.ndarray, nb: int, n_chunks: int) -> list[tuple[int, int, Any]]:
+    """The sparse engine's matrices: the pixel range cut into ``n_chunks`` contiguous chunks.
+
+    Each chunk is a CSC matrix (bins x chunk pixels) with one entry per valid pixel, so that the
+    product streams through the frame in memory order and accumulates into the (cache-resident) bins.
+    """
+    npx = inside.size
+    bounds = np.linspace(0, npx, n_chunks + 1).astype(np.int64)
+    blocks: list[tuple[int, int, Any]] = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        ok = inside[lo:hi]
+        itype = np.int32 if hi - lo < 2**31 else np.int64
+        indptr = np.concatenate([[0], np.cumsum(ok)]).astype(itype)
+        rows = idx[lo:hi][ok].astype(itype)
+        ones = np.ones(rows.size, dtype=np.float32)
+        mat = sp.csc_matrix((ones, rows, indptr), shape=(nb, hi - lo))
+        blocks.append((int(lo), int(hi), mat))
+    return blocks
 
 
 class AzimuthalIntegrator:
@@ -456,51 +548,9 @@ class AzimuthalIntegrator:
         npx = self.shape[0] * self.shape[1]
 
         q = geometry.q_map(self.shape).ravel()
-        valid = np.ones(npx, dtype=bool)
-        if mask is not None:
-            valid &= ~_as_mask(mask, self.shape, "mask").ravel()
-        if beam_stop_radius is not None:
-            rb = _positive(beam_stop_radius, "beam_stop_radius", "a radius >= 0 [m]", allow_zero=True)
-            valid &= geometry.radius(self.shape).ravel() >= rb
-        if azimuth_range is not None:
-            a0, a1 = (float(v) for v in azimuth_range)
-            chi = geometry.azimuth(self.shape).ravel()
-            span = (a1 - a0) % (2 * np.pi)
-            if span == 0 and a1 != a0:
-                span = 2 * np.pi
-            valid &= ((chi - a0) % (2 * np.pi)) <= span
-        if not valid.any():
-            raise DataRangeError("mask: every pixel is masked; nothing to integrate", field="mask")
-
-        if np.ndim(bins) == 0:
-            nb = int(bins)
-            if nb < 1:
-                raise ConfigError(f"bins: expected a positive number of bins, got {bins!r}", field="bins")
-            if q_range is None:
-                qv = q[valid]
-                q0, q1 = float(qv.min()), float(qv.max())
-            else:
-                q0, q1 = (float(v) for v in q_range)
-            if not (math.isfinite(q0) and math.isfinite(q1) and q1 > q0 >= 0):
-                raise ConfigError(
-                    f"q_range: expected 0 <= q_min < q_max [1/m], got ({q0!r}, {q1!r})", field="q_range"
-                )
-            edges = np.linspace(q0, q1, nb + 1)
-            with np.errstate(invalid="ignore"):
-                idx = np.floor((q - q0) * (nb / (q1 - q0))).astype(np.int64)
-            idx[q == q1] = nb - 1
-        else:
-            if q_range is not None:
-                raise ConfigError("q_range: give either bin edges or q_range, not both", field="q_range")
-            edges = np.asarray(bins, dtype=float)
-            ok = edges.ndim == 1 and edges.size >= 2 and np.all(np.isfinite(edges))
-            if not ok or np.any(np.diff(edges) <= 0):
-                raise ConfigError(
-                    "bins: expected at least two strictly increasing finite edges [1/m]", field="bins"
-                )
-            nb = edges.size - 1
-            idx = np.searchsorted(edges, q, side="right") - 1
-            idx[q == edges[-1]] = nb - 1
+        valid = _valid_pixels(geometry, self.shape, mask, beam_stop_radius, azimuth_range)
+        edges, idx = _bin_index(q, valid, bins, q_range)
+        nb = edges.size - 1
         inside = valid & (idx >= 0) & (idx < nb)
         if not inside.any():
             raise DataRangeError(
@@ -516,20 +566,7 @@ class AzimuthalIntegrator:
         self._bin_index = np.where(inside, idx, nb).astype(np.intp)
         self.npix = np.bincount(self._bin_index, minlength=nb + 1)[:nb].astype(np.int64)
 
-        # sparse engine: the pixel range is cut into contiguous chunks; each chunk is a CSC matrix
-        # (bins x chunk pixels) with one entry per valid pixel, so that the product streams through
-        # the frame in memory order and accumulates into the (cache-resident) bins
-        n_chunks = self.threads if npx >= 1 << 16 else 1
-        bounds = np.linspace(0, npx, n_chunks + 1).astype(np.int64)
-        self._blocks: list[tuple[int, int, Any]] = []
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            ok = inside[lo:hi]
-            itype = np.int32 if hi - lo < 2**31 else np.int64
-            indptr = np.concatenate([[0], np.cumsum(ok)]).astype(itype)
-            rows = idx[lo:hi][ok].astype(itype)
-            ones = np.ones(rows.size, dtype=np.float32)
-            mat = sp.csc_matrix((ones, rows, indptr), shape=(nb, hi - lo))
-            self._blocks.append((int(lo), int(hi), mat))
+        self._blocks = _csc_blocks(inside, idx, nb, self.threads if npx >= 1 << 16 else 1)
         self._f64_blocks: list | None = None
 
     # ------------------------------------------------------------------------------------------
@@ -621,27 +658,7 @@ class AzimuthalIntegrator:
                 f"error_model: expected 'poisson' or 'azimuthal', got {error_model!r}", field="error_model"
             )
         g = _positive(adu_per_photon, "adu_per_photon")
-        lead_dims: tuple[str, ...]
-        lead_coords: dict[str, Any] = {}
-        if isinstance(frames, xr.DataArray):
-            if frames.ndim < 2:
-                raise ConfigError(f"frames: expected (..., y, x), got dims {frames.dims}", field="frames")
-            lead_dims = tuple(str(d) for d in frames.dims[:-2])
-            lead_coords = {k: v for k, v in frames.coords.items() if set(v.dims) <= set(lead_dims)}
-            data = np.asarray(frames.data)
-            in_units = frames.attrs.get("units", "counts")
-        else:
-            data = np.asarray(frames)
-            in_units = "counts"
-            if data.ndim == 2:
-                lead_dims = ()
-            elif data.ndim == 3:
-                lead_dims = ("delay",)
-            else:
-                raise ConfigError(
-                    f"frames: expected a (y, x) frame or a (delay, y, x) stack, got shape {data.shape}",
-                    field="frames",
-                )
+        data, lead_dims, lead_coords, in_units = _frame_stack(frames)
         if data.shape[-2:] != self.shape:
             raise ConfigError(
                 f"frames: detector shape {data.shape[-2:]} differs from the integrator's {self.shape}",
@@ -655,8 +672,60 @@ class AzimuthalIntegrator:
             d = np.asarray(dark, dtype=np.float32 if data.dtype == np.float32 else np.float64)
             stack = stack - d.reshape(-1)[None, :] if d.ndim else stack - d
         n = stack.shape[0]
+        sums, sq, counts, (n_sat_frames, n_sat_pix, nonfinite) = self._accumulate(
+            stack, raw, saturation, squares=error_model == "azimuthal"
+        )
+        if n_sat_pix:
+            warnings.warn(
+                f"frames: {n_sat_pix} saturated pixels (>= {saturation}) in {n_sat_frames} of {n} frames "
+                "were masked",
+                SaturationWarning,
+                stacklevel=2,
+            )
+        if nonfinite:
+            warnings.warn(
+                f"frames: {nonfinite} non-finite pixel values were masked", RuntimeWarning, stacklevel=2
+            )
+        mean, sigma = _bin_mean_and_error(sums, sq, counts, g)
+        return self._profiles(
+            mean, sigma, counts, (*lead_shape, self.nbins), (*lead_dims, "q"), lead_coords, in_units,
+            error_model,
+        )
+
+    def _profiles(self, mean, sigma, counts, shape, dims, lead_coords, in_units: str, error_model: str):
+        """The Dataset of :meth:`integrate` from the per-bin arrays ``(n, nbins)``."""
+        coords: dict[str, Any] = dict(lead_coords)
+        coords["q"] = xr.Variable("q", self.q, attrs={"units": "1/m", "long_name": "momentum transfer"})
+        attrs = {**self.geometry.to_attrs(), "q_edges": self.edges, "error_model": error_model}
+        ds = xr.Dataset(
+            {
+                "intensity": (
+                    dims,
+                    mean.reshape(shape),
+                    {"units": f"{in_units}/pixel", "long_name": "mean intensity per pixel"},
+                ),
+                "sigma": (
+                    dims,
+                    sigma.reshape(shape),
+                    {"units": f"{in_units}/pixel", "long_name": "standard error of the mean"},
+                ),
+                "npix": (dims, counts.reshape(shape).astype(np.int64), {"units": "pixels"}),
+            },
+            coords=coords,
+            attrs=attrs,
+        )
+        return ds
+
+    def _accumulate(self, stack: np.ndarray, raw: np.ndarray, saturation: float | None, *, squares: bool):
+        """Per-bin sums (and sums of squares), valid-pixel counts and the masking tallies of a stack.
+
+        Non-finite pixels (looked for only when a bin sum is not finite) and pixels of ``raw`` at or
+        above ``saturation`` are masked in the frames where they occur. Returns ``(sums, squares or
+        None, counts, (saturated frames, saturated pixels, non-finite pixels))``.
+        """
+        n = stack.shape[0]
         sums = np.empty((n, self.nbins))
-        sq = np.empty((n, self.nbins)) if error_model == "azimuthal" else None
+        sq = np.empty((n, self.nbins)) if squares else None
         counts = np.broadcast_to(self.npix.astype(float), (n, self.nbins)).copy()
         n_sat_frames = n_sat_pix = 0
         nonfinite = 0
@@ -680,51 +749,46 @@ class AzimuthalIntegrator:
                 sums[i] = self._sum_frame(flat)
             if sq is not None:
                 sq[i] = self._sum_frame(flat, square=True)
-        if n_sat_pix:
-            warnings.warn(
-                f"frames: {n_sat_pix} saturated pixels (>= {saturation}) in {n_sat_frames} of {n} frames "
-                "were masked",
-                SaturationWarning,
-                stacklevel=2,
-            )
-        if nonfinite:
-            warnings.warn(
-                f"frames: {nonfinite} non-finite pixel values were masked", RuntimeWarning, stacklevel=2
-            )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(counts > 0, sums / counts, np.nan)
-            if sq is None:
-                sigma = np.where(counts > 0, np.sqrt(g * np.maximum(sums, g)) / counts, np.nan)
-            else:
-                var = np.maximum(sq / counts - mean**2, 0.0)
-                sigma = np.where(counts > 1, np.sqrt(var / np.maximum(counts - 1, 1)), np.nan)
-        shape = (*lead_shape, self.nbins)
-        dims = (*lead_dims, "q")
-        coords: dict[str, Any] = dict(lead_coords)
-        coords["q"] = xr.Variable("q", self.q, attrs={"units": "1/m", "long_name": "momentum transfer"})
-        attrs = {**self.geometry.to_attrs(), "q_edges": self.edges, "error_model": error_model}
-        ds = xr.Dataset(
-            {
-                "intensity": (
-                    dims,
-                    mean.reshape(shape),
-                    {"units": f"{in_units}/pixel", "long_name": "mean intensity per pixel"},
-                ),
-                "sigma": (
-                    dims,
-                    sigma.reshape(shape),
-                    {"units": f"{in_units}/pixel", "long_name": "standard error of the mean"},
-                ),
-                "npix": (dims, counts.reshape(shape).astype(np.int64), {"units": "pixels"}),
-            },
-            coords=coords,
-            attrs=attrs,
-        )
-        return ds
+        return sums, sq, counts, (n_sat_frames, n_sat_pix, nonfinite)
 
     def __call__(self, frames, **kwargs: Any) -> xr.Dataset:
         """Same as :meth:`integrate`."""
         return self.integrate(frames, **kwargs)
+
+
+def _frame_stack(frames) -> tuple[np.ndarray, tuple[str, ...], dict[str, Any], str]:
+    """(data, leading dims, their coordinates, input units) of a frame or stack to integrate."""
+    lead_dims: tuple[str, ...]
+    lead_coords: dict[str, Any] = {}
+    if isinstance(frames, xr.DataArray):
+        if frames.ndim < 2:
+            raise ConfigError(f"frames: expected (..., y, x), got dims {frames.dims}", field="frames")
+        lead_dims = tuple(str(d) for d in frames.dims[:-2])
+        lead_coords = {k: v for k, v in frames.coords.items() if set(v.dims) <= set(lead_dims)}
+        return np.asarray(frames.data), lead_dims, lead_coords, frames.attrs.get("units", "counts")
+    data = np.asarray(frames)
+    if data.ndim == 2:
+        lead_dims = ()
+    elif data.ndim == 3:
+        lead_dims = ("delay",)
+    else:
+        raise ConfigError(
+            f"frames: expected a (y, x) frame or a (delay, y, x) stack, got shape {data.shape}",
+            field="frames",
+        )
+    return data, lead_dims, lead_coords, "counts"
+
+
+def _bin_mean_and_error(sums: np.ndarray, sq: np.ndarray | None, counts: np.ndarray, g: float):
+    """Mean per valid pixel and its error: Poisson (``sq`` None) or the azimuthal standard error."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / counts, np.nan)
+        if sq is None:
+            sigma = np.where(counts > 0, np.sqrt(g * np.maximum(sums, g)) / counts, np.nan)
+        else:
+            var = np.maximum(sq / counts - mean**2, 0.0)
+            sigma = np.where(counts > 1, np.sqrt(var / np.maximum(counts - 1, 1)), np.nan)
+    return mean, sigma
 
 
 # ----------------------------------------------------------------------------------------------
@@ -833,6 +897,12 @@ def find_beam_center(
         raise DataRangeError("image: a flat image has no beam centre (no contrast)", field="image")
 
     b = max(1, int(math.ceil(max(img.shape) / max_size)))
+    sy, sx = _coarse_symmetry_peak(img, a, wf, mean, b, min_overlap)
+    return _refine_center(a, wf, sy, sx, b, min_overlap)
+
+
+def _coarse_symmetry_peak(img, a, wf, mean: float, b: int, min_overlap: float) -> tuple[int, int]:
+    """``s = 2c`` [full-resolution pixels] of the largest symmetry score on the image binned by ``b``."""
     if b > 1:
         ab, wb = _block_mean(img, wf, b)
         ab = np.where(wb > 0, ab - mean, 0.0)
@@ -844,8 +914,12 @@ def find_beam_center(
     sy_b, sx_b = np.unravel_index(int(np.argmax(smap)), smap.shape)
     # binned pixel k has its centre at full-resolution coordinate k b + (b - 1) / 2, so s = 2c maps to
     # s_full = s_b b + (b - 1)
-    sy, sx = int(sy_b) * b + (b - 1), int(sx_b) * b + (b - 1)
+    return int(sy_b) * b + (b - 1), int(sx_b) * b + (b - 1)
 
+
+def _refine_center(a, wf, sy: int, sx: int, b: int, min_overlap: float) -> tuple[float, float]:
+    """Hill climbing from ``s = (sy, sx)`` at full resolution, then a parabola along each axis:
+    the centre ``(column, row)`` = ``s / 2`` [pixels]."""
     cache: dict[tuple[int, int], float] = {}
 
     def score(y: int, x: int) -> float:
