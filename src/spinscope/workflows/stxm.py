@@ -15,6 +15,7 @@ import json
 import math
 import sys
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from spinscope.optics.zone_plate import ZonePlate
 from spinscope.planning.stxm_budget import plan_stxm, resolution_budget, time_resolution_budget
 from spinscope.serialise import to_jsonable
 from spinscope.sources.storage_ring import Beamline, ring_preset
+from spinscope.timing import sampling_attenuation
 from spinscope.viz.stxm import plot_contrast, plot_mode_maps, write_movie
 
 __all__ = ["analyze_stxm", "build_experiment", "build_movie", "load_stxm_config", "plan_from_config",
@@ -353,102 +355,141 @@ def analyze_stxm(input, *, output=None, overwrite: bool = False, frequency: floa
     p = Path(input)
     ds = _read_any(p)
     result: dict[str, Any] = {"input": str(p), "shape": {d: int(s) for d, s in ds["counts"].sizes.items()}}
-    products: dict[str, xr.DataArray] = {}
-    panels: dict[str, xr.DataArray] = {}
-    movie = None
-    maps = None
     if "helicity" in ds.dims and ds.sizes["helicity"] == 2:
-        xi = xmcd.xmcd_images(ds, register=register)
-        result["shift"] = xi["shift"].sel(helicity=-1).values.tolist()
-        tavg = (lambda d: d.mean("delay")) if "delay" in xi.dims else (lambda d: d)
-        panels = {"intensity": tavg(xi["intensity"]), "XMCD asymmetry": tavg(xi["asymmetry"])}
-        products.update(intensity=xi["intensity"], asymmetry=xi["asymmetry"], ln_ratio=xi["ln_ratio"])
-        result["asymmetry"] = _stats(tavg(xi["asymmetry"]))
-        result["kind"] = "xmcd"
-        if "delay" in xi.dims and xi.sizes["delay"] >= 3:
-            result["kind"] = "xmcd-time-resolved"
-            movie = xmcd.dynamic_part(xi["ln_ratio"])
-            f = frequency if frequency is not None else ds.attrs.get("excitation_frequency")
-            if f is None:
-                raise ConfigError("frequency: the file gives no excitation frequency; pass --frequency")
-            maps = xmcd.fourier_maps(movie, float(f))
-            sigma = float(ds.attrs.get("smear_rms", 0.0))
-            att = math.exp(-0.5 * (2 * math.pi * float(f) * sigma) ** 2)
-            amp = maps["amplitude"]
-            result.update(frequency=float(f), attenuation=att, max_amplitude=float(amp.max()))
-            products.update(movie=movie, amplitude=amp, phase=maps["phase"])
-            scenario = ds.attrs.get("scenario")
-            sc = static_contrast if static_contrast is not None else (
-                ds.attrs.get("static_ln_ratio") if scenario != "vortex" else None)
-            if sc:
-                cone = xmcd.cone_angle(amp.values, float(sc), attenuation=att)
-                strong = amp.values >= 0.9 * float(amp.max())
-                result["static_contrast"] = float(sc)
-                result["cone_angle"] = float(np.nanmedian(cone[strong]))
-                products["cone_angle"] = amp.copy(data=cone).assign_attrs(units="rad", long_name="cone angle")
-            if wave_fit:
-                result["wave"] = _fit_wave(maps)
-            elif wave_fit is None and scenario == "spin_wave":
-                try:
-                    result["wave"] = _fit_wave(maps)
-                except DataModelError:  # image too small for a radial fit: not asked for explicitly
-                    result["wave"] = None
-        if "reference_counts" in ds.data_vars:
-            rel = xmcd.even_odd_relative_signal(ds)
-            result["relative_signal"] = _stats(rel)
-            products["relative_signal"] = rel
+        found = _analyze_helicity(ds, result, register=register, frequency=frequency,
+                                  static_contrast=static_contrast, wave_fit=wave_fit)
     elif "field" in ds.dims and ds.sizes["field"] >= 2:
-        di = xmcd.difference_image(ds, dim="field", register=register)
-        result.update(kind="field-difference", shift=di["shift"].values.tolist(),
-                      frames=[di.attrs["frame_a"], di.attrs["frame_b"]], asymmetry=_stats(di["asymmetry"]))
-        panels = {"frame a": ds["counts"].isel(field=0).astype(float),
-                  "normalised difference": di["asymmetry"]}
-        products.update(difference=di["difference"], asymmetry=di["asymmetry"], ln_ratio=di["ln_ratio"])
+        found = _analyze_field(ds, result, register=register)
     elif "energy" in ds.dims and ds.sizes["energy"] >= 2 and "y" in ds.dims:
-        c = xmcd.normalise_by_monitor(ds)
-        if register:
-            c, sh = xmcd.align(c, dim="energy")
-            result["shift"] = sh.values.tolist()
-        i0 = c.quantile(0.99, dim=("y", "x")).drop_vars("quantile")
-        od = -np.log(c / i0)
-        od = od.assign_attrs(units="", long_name="optical density -ln(I/I0), I0 = 99th percentile")
-        result.update(kind="energy-stack", energies=ds["energy"].values.tolist(),
-                      optical_density_mean=od.mean(("y", "x")).values.tolist())
-        panels = {f"OD {float(e):g} eV": od.sel(energy=e) for e in ds["energy"].values[[0, -1]]}
-        products["optical_density"] = od
+        found = _analyze_energy(ds, result, register=register)
     elif "y" in ds.dims and "x" in ds.dims:
-        c = xmcd.normalise_by_monitor(ds)
-        i0 = float(c.quantile(0.99))
-        od = (-np.log(c / i0)).assign_attrs(units="", long_name="optical density")
-        result.update(kind="image", optical_density=_stats(od))
-        panels = {"counts (normalised)": c}
-        products["optical_density"] = od
+        found = _analyze_image(ds, result)
     else:
         raise ConfigError(f"{p}: expected an image stack with dims y, x; got {tuple(ds['counts'].dims)}",
                           path=str(p))
     result["outputs"] = []
     if output is not None:
-        out = Path(output)
-        _prepare_output(out, overwrite, ANALYSIS_NAME)
-
-        keep = {k: v.drop_vars([c for c in v.coords if c not in v.dims and c != "energy"])
-                for k, v in products.items()}
-        res = xr.Dataset(keep, attrs=_clean_attrs(ds.attrs))
-        for dim in res.dims:
-            if dim in res.coords and "units" not in res[dim].attrs:
-                res[dim].attrs["units"] = ds[dim].attrs.get("units", "") if dim in ds.coords else ""
-        path = write_nexus(out / ANALYSIS_NAME, res, overwrite=True, title="spinscope STXM analysis",
-                           config={"analysis": {k: v for k, v in result.items() if k != "outputs"}})
-        result["outputs"].append(str(path))
-        if figures:
-            result["outputs"].append(str(plot_contrast(panels, out / "contrast.png", overwrite=True,
-                                                       title=p.name)))
-            if maps is not None:
-                result["outputs"].append(str(plot_mode_maps(maps, out / "mode_maps.png", overwrite=True)))
-            if movie is not None:
-                mp = write_movie(movie, out / f"movie{movie_format}", overwrite=True)
-                result["outputs"].append(str(mp))
+        result["outputs"] = _write_analysis(Path(output), overwrite, ds, result, found, figures=figures,
+                                            movie_format=movie_format, title=p.name)
     return json.loads(json.dumps(result, default=float))
+
+
+@dataclass
+class _Found:
+    """What an analysis produced: the arrays saved, the figure panels, and the movie and mode maps."""
+
+    products: dict[str, xr.DataArray] = field(default_factory=dict)
+    panels: dict[str, xr.DataArray] = field(default_factory=dict)
+    movie: xr.DataArray | None = None
+    maps: xr.Dataset | None = None
+
+
+def _analyze_helicity(ds: xr.Dataset, result: dict[str, Any], *, register: bool, frequency,
+                      static_contrast, wave_fit) -> _Found:
+    """Two helicities: XMCD images; with three or more delays the movie and its mode maps."""
+    xi = xmcd.xmcd_images(ds, register=register)
+    result["shift"] = xi["shift"].sel(helicity=-1).values.tolist()
+    tavg = (lambda d: d.mean("delay")) if "delay" in xi.dims else (lambda d: d)
+    found = _Found(panels={"intensity": tavg(xi["intensity"]), "XMCD asymmetry": tavg(xi["asymmetry"])})
+    found.products.update(intensity=xi["intensity"], asymmetry=xi["asymmetry"], ln_ratio=xi["ln_ratio"])
+    result["asymmetry"] = _stats(tavg(xi["asymmetry"]))
+    result["kind"] = "xmcd"
+    if "delay" in xi.dims and xi.sizes["delay"] >= 3:
+        result["kind"] = "xmcd-time-resolved"
+        _analyze_dynamics(ds, xi, result, found, frequency=frequency, static_contrast=static_contrast,
+                          wave_fit=wave_fit)
+    if "reference_counts" in ds.data_vars:
+        rel = xmcd.even_odd_relative_signal(ds)
+        result["relative_signal"] = _stats(rel)
+        found.products["relative_signal"] = rel
+    return found
+
+
+def _analyze_dynamics(ds: xr.Dataset, xi: xr.Dataset, result: dict[str, Any], found: _Found, *,
+                      frequency, static_contrast, wave_fit) -> None:
+    """Movie, mode maps at the excitation frequency, cone angle and radial-wave fit."""
+    movie = found.movie = xmcd.dynamic_part(xi["ln_ratio"])
+    f = frequency if frequency is not None else ds.attrs.get("excitation_frequency")
+    if f is None:
+        raise ConfigError("frequency: the file gives no excitation frequency; pass --frequency")
+    maps = found.maps = xmcd.fourier_maps(movie, float(f))
+    att = sampling_attenuation(float(f), float(ds.attrs.get("smear_rms", 0.0)))
+    amp = maps["amplitude"]
+    result.update(frequency=float(f), attenuation=att, max_amplitude=float(amp.max()))
+    found.products.update(movie=movie, amplitude=amp, phase=maps["phase"])
+    scenario = ds.attrs.get("scenario")
+    sc = static_contrast if static_contrast is not None else (
+        ds.attrs.get("static_ln_ratio") if scenario != "vortex" else None)
+    if sc:
+        cone = xmcd.cone_angle(amp.values, float(sc), attenuation=att)
+        strong = amp.values >= 0.9 * float(amp.max())
+        result["static_contrast"] = float(sc)
+        result["cone_angle"] = float(np.nanmedian(cone[strong]))
+        found.products["cone_angle"] = amp.copy(data=cone).assign_attrs(units="rad", long_name="cone angle")
+    if wave_fit:
+        result["wave"] = _fit_wave(maps)
+    elif wave_fit is None and scenario == "spin_wave":
+        try:
+            result["wave"] = _fit_wave(maps)
+        except DataModelError:  # image too small for a radial fit: not asked for explicitly
+            result["wave"] = None
+
+
+def _analyze_field(ds: xr.Dataset, result: dict[str, Any], *, register: bool) -> _Found:
+    """Two field-stage frames: their normalised difference."""
+    di = xmcd.difference_image(ds, dim="field", register=register)
+    result.update(kind="field-difference", shift=di["shift"].values.tolist(),
+                  frames=[di.attrs["frame_a"], di.attrs["frame_b"]], asymmetry=_stats(di["asymmetry"]))
+    panels = {"frame a": ds["counts"].isel(field=0).astype(float),
+              "normalised difference": di["asymmetry"]}
+    return _Found(products=dict(difference=di["difference"], asymmetry=di["asymmetry"],
+                                ln_ratio=di["ln_ratio"]), panels=panels)
+
+
+def _analyze_energy(ds: xr.Dataset, result: dict[str, Any], *, register: bool) -> _Found:
+    """An energy stack: aligned optical density ``-ln(I / I0)``, I0 the 99th percentile per energy."""
+    c = xmcd.normalise_by_monitor(ds)
+    if register:
+        c, sh = xmcd.align(c, dim="energy")
+        result["shift"] = sh.values.tolist()
+    i0 = c.quantile(0.99, dim=("y", "x")).drop_vars("quantile")
+    od = -np.log(c / i0)
+    od = od.assign_attrs(units="", long_name="optical density -ln(I/I0), I0 = 99th percentile")
+    result.update(kind="energy-stack", energies=ds["energy"].values.tolist(),
+                  optical_density_mean=od.mean(("y", "x")).values.tolist())
+    panels = {f"OD {float(e):g} eV": od.sel(energy=e) for e in ds["energy"].values[[0, -1]]}
+    return _Found(products={"optical_density": od}, panels=panels)
+
+
+def _analyze_image(ds: xr.Dataset, result: dict[str, Any]) -> _Found:
+    """One image: its optical density against the 99th percentile."""
+    c = xmcd.normalise_by_monitor(ds)
+    i0 = float(c.quantile(0.99))
+    od = (-np.log(c / i0)).assign_attrs(units="", long_name="optical density")
+    result.update(kind="image", optical_density=_stats(od))
+    return _Found(products={"optical_density": od}, panels={"counts (normalised)": c})
+
+
+def _write_analysis(out: Path, overwrite: bool, ds: xr.Dataset, result: dict[str, Any], found: _Found, *,
+                    figures: bool, movie_format: str, title: str) -> list[str]:
+    """Write ``stxm_analysis.nxs`` (and the figures and movie) into ``out``; the paths written."""
+    _prepare_output(out, overwrite, ANALYSIS_NAME)
+    keep = {k: v.drop_vars([c for c in v.coords if c not in v.dims and c != "energy"])
+            for k, v in found.products.items()}
+    res = xr.Dataset(keep, attrs=_clean_attrs(ds.attrs))
+    for dim in res.dims:
+        if dim in res.coords and "units" not in res[dim].attrs:
+            res[dim].attrs["units"] = ds[dim].attrs.get("units", "") if dim in ds.coords else ""
+    path = write_nexus(out / ANALYSIS_NAME, res, overwrite=True, title="spinscope STXM analysis",
+                       config={"analysis": {k: v for k, v in result.items() if k != "outputs"}})
+    written = [str(path)]
+    if figures:
+        written.append(str(plot_contrast(found.panels, out / "contrast.png", overwrite=True, title=title)))
+        if found.maps is not None:
+            written.append(str(plot_mode_maps(found.maps, out / "mode_maps.png", overwrite=True)))
+        if found.movie is not None:
+            written.append(str(write_movie(found.movie, out / f"movie{movie_format}", overwrite=True)))
+    return written
 
 
 # --------------------------------------------------------------------------------------------------
