@@ -99,6 +99,96 @@ def _find(header, names, what, path) -> int | None:
     return None
 
 
+def _spectrum_columns(p: Path, header: list[str], data: np.ndarray, kind: str) -> tuple[str, dict[str, int]]:
+    """The kind (``"mu"`` or ``"beta"``, decided from the header for ``"auto"``) and the column of
+    each quantity, after checking that every one used is finite."""
+    ie = _find(header, _ENERGY, "energy", p)
+    if ie is None:
+        raise FileFormatError(f"{p}: no energy column (expected one of {', '.join(_ENERGY[:3])}; "
+                              f"header {header})", path=str(p))
+    ip, im = _find(header, _PLUS, "mu_plus", p), _find(header, _MINUS, "mu_minus", p)
+    ib = _find(header, ("beta",), "beta", p)
+    ibm = _find(header, ("beta_m", "betam", "beta_mag"), "beta_m", p)
+    if kind == "auto":
+        kind = "mu" if ip is not None and im is not None else "beta" if ib is not None else ""
+        if not kind:
+            raise FileFormatError(f"{p}: no mu_plus/mu_minus (or cp/cm) nor beta/beta_m columns "
+                                  f"in header {header}", path=str(p))
+    if kind not in ("mu", "beta"):
+        raise FileFormatError(f"kind must be 'auto', 'mu' or 'beta', got {kind!r}", path=str(p))
+    cols = {"energy": ie}
+    wanted = (("mu_plus", ip), ("mu_minus", im)) if kind == "mu" else (("beta", ib), ("beta_m", ibm))
+    for name, idx in wanted:
+        if idx is None:
+            raise FileFormatError(f"{p}: missing column {name} (header {header})", path=str(p))
+        cols[name] = idx
+    for name, idx in cols.items():
+        if not np.all(np.isfinite(data[:, idx])):
+            row = int(np.argmin(np.isfinite(data[:, idx])))
+            raise FileFormatError(f"{p}: column {name}: NaN or inf in data row {row + 1}",
+                                  path=str(p))
+    return kind, cols
+
+
+def _check_energies(p: Path, e: np.ndarray, sym: str) -> None:
+    """At least 10 strictly increasing energies [eV] inside the Chantler tables of ``sym``."""
+    if e.size < 10:
+        raise FileFormatError(f"{p}: too few data rows ({e.size}; need >= 10)", path=str(p))
+    if np.any(np.diff(e) <= 0):
+        row = int(np.argmax(np.diff(e) <= 0))
+        raise FileFormatError(f"{p}: column energy: not strictly increasing at data row {row + 2}",
+                              path=str(p))
+    lo_t, hi_t = _xdb.chantler_range(sym)
+    if e[0] <= lo_t or e[-1] >= hi_t:
+        raise FileFormatError(f"{p}: column energy: {e[0]:g}-{e[-1]:g} eV outside the tables "
+                              f"({lo_t:g}-{hi_t:g} eV)", path=str(p))
+
+
+def _f2_from_mu(p: Path, sym: str, e: np.ndarray, edges_in: dict[str, float], mp: np.ndarray,
+                mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``f2``, ``f2m`` and the raw asymmetry from helicity spectra put on the Chantler edge jump
+    (module docstring)."""
+    if not edges_in:
+        raise FileFormatError(f"{p}: no absorption edge of {sym} inside {e[0]:g}-{e[-1]:g} eV; "
+                              "cannot scale mu to absolute units", path=str(p))
+    e_first, e_last = min(edges_in.values()), max(edges_in.values())
+    avg = 0.5 * (mp + mm)
+    pre_mask = e < e_first - 10.0
+    post_mask = e > e_last + 15.0
+    pre = float(np.mean(avg[pre_mask])) if pre_mask.sum() >= 3 else 0.0
+    post = float(np.mean(avg[post_mask])) if post_mask.sum() >= 3 else 1.0
+    if not post > pre:
+        raise FileFormatError(f"{p}: columns mu_plus/mu_minus: post-edge level {post:g} not "
+                              f"above pre-edge level {pre:g}", path=str(p))
+    scale = post - pre
+    mu_norm = (avg - pre) / scale
+    dmu = (mp - mm) / scale
+    bg = _power_law_f2(sym, e_first - 30.0, e_first - 3.0)(e)
+    top = _power_law_f2(sym, e_last + 10.0, e_last + 50.0)(e)
+    jump = top - bg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw_asym = (mp - mm) / (mp + mm)
+    return bg + mu_norm * jump, 0.5 * dmu * jump, raw_asym
+
+
+def _tapered_transforms(sym: str, e: np.ndarray, df2: np.ndarray, f2m: np.ndarray):
+    """Kramers-Kronig transforms of ``f2 - f2_chantler`` and ``f2m``, tapered to zero over 5 % of the
+    range beyond both ends, on a grid spanning the Chantler tables: ``(grid [eV], df1, df2, f1m,
+    f2m)`` on that grid."""
+    w = 0.05 * (e[-1] - e[0])
+    e_ext = np.concatenate([[max(e[0] - w, 0.5 * e[0])], e, [e[-1] + w]])
+    df2_ext = np.concatenate([[0.0], df2, [0.0]])
+    f2m_ext = np.concatenate([[0.0], f2m, [0.0]])
+    lo, hi = _xdb.chantler_range(sym)
+    outer = np.geomspace(lo * 1.0001, hi * 0.9999, 600)
+    grid = np.unique(np.concatenate([outer, e_ext]))
+    df1 = kk_charge(e_ext, df2_ext, grid)
+    f1m = kk_magnetic(e_ext, f2m_ext, grid)
+    df2_grid = np.interp(grid, e_ext, df2_ext, left=0.0, right=0.0)
+    f2m_grid = np.interp(grid, e_ext, f2m_ext, left=0.0, right=0.0)
+    return grid, df1, df2_grid, f1m, f2m_grid
+
+
 def _power_law_f2(symbol: str, e_a: float, e_b: float):
     fa, fb = _xdb.f2_chantler(symbol, [e_a, e_b])
     p = math.log(fb / fa) / math.log(e_b / e_a)
@@ -179,74 +269,15 @@ def load_user_spectrum(path, *, element: str, density: float | None = None,
                             field="element")
     sym = next(iter(base.composition))
     header, data = _read_table(p)
-    ie = _find(header, _ENERGY, "energy", p)
-    if ie is None:
-        raise FileFormatError(f"{p}: no energy column (expected one of {', '.join(_ENERGY[:3])}; "
-                              f"header {header})", path=str(p))
-    ip, im = _find(header, _PLUS, "mu_plus", p), _find(header, _MINUS, "mu_minus", p)
-    ib = _find(header, ("beta",), "beta", p)
-    ibm = _find(header, ("beta_m", "betam", "beta_mag"), "beta_m", p)
-    if kind == "auto":
-        kind = "mu" if ip is not None and im is not None else "beta" if ib is not None else ""
-        if not kind:
-            raise FileFormatError(f"{p}: no mu_plus/mu_minus (or cp/cm) nor beta/beta_m columns "
-                                  f"in header {header}", path=str(p))
-    if kind not in ("mu", "beta"):
-        raise FileFormatError(f"kind must be 'auto', 'mu' or 'beta', got {kind!r}", path=str(p))
-    cols = {"energy": ie}
-    if kind == "mu":
-        for name, idx in (("mu_plus", ip), ("mu_minus", im)):
-            if idx is None:
-                raise FileFormatError(f"{p}: missing column {name} (header {header})", path=str(p))
-            cols[name] = idx
-    else:
-        for name, idx in (("beta", ib), ("beta_m", ibm)):
-            if idx is None:
-                raise FileFormatError(f"{p}: missing column {name} (header {header})", path=str(p))
-            cols[name] = idx
-    for name, idx in cols.items():
-        if not np.all(np.isfinite(data[:, idx])):
-            row = int(np.argmin(np.isfinite(data[:, idx])))
-            raise FileFormatError(f"{p}: column {name}: NaN or inf in data row {row + 1}",
-                                  path=str(p))
-    e = data[:, ie]
-    if e.size < 10:
-        raise FileFormatError(f"{p}: too few data rows ({e.size}; need >= 10)", path=str(p))
-    if np.any(np.diff(e) <= 0):
-        row = int(np.argmax(np.diff(e) <= 0))
-        raise FileFormatError(f"{p}: column energy: not strictly increasing at data row {row + 2}",
-                              path=str(p))
-    lo_t, hi_t = _xdb.chantler_range(sym)
-    if e[0] <= lo_t or e[-1] >= hi_t:
-        raise FileFormatError(f"{p}: column energy: {e[0]:g}-{e[-1]:g} eV outside the tables "
-                              f"({lo_t:g}-{hi_t:g} eV)", path=str(p))
+    kind, cols = _spectrum_columns(p, header, data, kind)
+    e = data[:, cols["energy"]]
+    _check_energies(p, e, sym)
     f2_tab = _xdb.f2_chantler(sym, e)
     lam = HC_EV_M / e
     edges_in = {k: v for k, v in _xdb.edges(sym).items() if e[0] < v < e[-1]}
     if kind == "mu":
-        if not edges_in:
-            raise FileFormatError(f"{p}: no absorption edge of {sym} inside {e[0]:g}-{e[-1]:g} eV; "
-                                  "cannot scale mu to absolute units", path=str(p))
-        e_first, e_last = min(edges_in.values()), max(edges_in.values())
-        mp, mm = data[:, cols["mu_plus"]], data[:, cols["mu_minus"]]
-        avg = 0.5 * (mp + mm)
-        pre_mask = e < e_first - 10.0
-        post_mask = e > e_last + 15.0
-        pre = float(np.mean(avg[pre_mask])) if pre_mask.sum() >= 3 else 0.0
-        post = float(np.mean(avg[post_mask])) if post_mask.sum() >= 3 else 1.0
-        if not post > pre:
-            raise FileFormatError(f"{p}: columns mu_plus/mu_minus: post-edge level {post:g} not "
-                                  f"above pre-edge level {pre:g}", path=str(p))
-        scale = post - pre
-        mu_norm = (avg - pre) / scale
-        dmu = (mp - mm) / scale
-        bg = _power_law_f2(sym, e_first - 30.0, e_first - 3.0)(e)
-        top = _power_law_f2(sym, e_last + 10.0, e_last + 50.0)(e)
-        jump = top - bg
-        f2 = bg + mu_norm * jump
-        f2m = 0.5 * dmu * jump
-        with np.errstate(invalid="ignore", divide="ignore"):
-            raw_asym = (mp - mm) / (mp + mm)
+        f2, f2m, raw_asym = _f2_from_mu(p, sym, e, edges_in, data[:, cols["mu_plus"]],
+                                        data[:, cols["mu_minus"]])
     else:
         n_a = base.number_density
         to_f2 = 2.0 * np.pi / (_xdb.R_E * lam**2 * n_a)
@@ -255,19 +286,7 @@ def load_user_spectrum(path, *, element: str, density: float | None = None,
         with np.errstate(invalid="ignore", divide="ignore"):
             raw_asym = f2m / f2
     f2 = np.maximum(f2, 0.0)
-    df2 = f2 - f2_tab
-    # taper the differences to zero beyond both ends (5 % of the range)
-    w = 0.05 * (e[-1] - e[0])
-    e_ext = np.concatenate([[max(e[0] - w, 0.5 * e[0])], e, [e[-1] + w]])
-    df2_ext = np.concatenate([[0.0], df2, [0.0]])
-    f2m_ext = np.concatenate([[0.0], f2m, [0.0]])
-    lo, hi = _xdb.chantler_range(sym)
-    outer = np.geomspace(lo * 1.0001, hi * 0.9999, 600)
-    grid = np.unique(np.concatenate([outer, e_ext]))
-    df1 = kk_charge(e_ext, df2_ext, grid)
-    f1m = kk_magnetic(e_ext, f2m_ext, grid)
-    df2_grid = np.interp(grid, e_ext, df2_ext, left=0.0, right=0.0)
-    f2m_grid = np.interp(grid, e_ext, f2m_ext, left=0.0, right=0.0)
+    grid, df1, df2_grid, f1m, f2m_grid = _tapered_transforms(sym, e, f2 - f2_tab, f2m)
     return UserSpectrumMaterial(
         formula=sym,
         composition={sym: 1.0},
