@@ -136,28 +136,7 @@ def summarize(name, *, edge: str | None = None, energy=None, thickness=None,
         if d_val < 0:
             raise ConfigError(f"thickness must be >= 0 [m], got {thickness!r}", field="thickness")
     elements = mat.elements
-    el_edge: tuple[str, str] | None = None
-    if edge is not None:
-        el_edge = _split_edge(edge, elements)
-        e_edge = edge_energy(*el_edge)
-    elif e_val is None:
-        el_edge = _strongest_magnetic_edge(mat)
-        if el_edge is None:
-            raise MaterialError(
-                f"{mat.formula} has no tabulated magnetic edge; give edge or energy", field="edge"
-            )
-        e_edge = edge_energy(*el_edge)
-    if e_val is None:
-        e_val = _peak_energy(mat, el_edge[0], el_edge[1], e_edge)
-    if el_edge is None:  # energy given: report the nearest edge (within 50 eV) for orientation
-        cands = [(abs(v - e_val), el, k) for el in elements for k, v in _xdb.edges(el).items()
-                 if v > 20.0]
-        cands.sort()
-        if cands and cands[0][0] <= 50.0:
-            el_edge = (cands[0][1], cands[0][2])
-            e_edge = _xdb.edges(el_edge[0])[el_edge[1]]
-        else:
-            e_edge = None
+    el_edge, e_edge, e_val = _edge_and_energy(mat, edge, e_val)
     ds = mat.optical_constants(e_val)
     delta, beta = float(ds["delta"]), float(ds["beta"])
     delta_m, beta_m = float(ds["delta_m"]), float(ds["beta_m"])
@@ -184,12 +163,48 @@ def summarize(name, *, edge: str | None = None, energy=None, thickness=None,
     )
     out["density"] = mat.density
     out["wavelength"] = lam
+    out["source"] = _source(mat, el_edge)
+    return out
 
+
+def _edge_and_energy(mat: Material, edge: str | None, e_val: float | None):
+    """``((element, edge) or None, edge energy [eV] or None, energy [eV])`` of :func:`summarize`.
+
+    The edge given, else (without an energy) the strongest tabulated magnetic edge; the energy given,
+    else the peak of ``beta`` near that edge. With only an energy, the nearest edge within 50 eV is
+    reported for orientation.
+    """
+    elements = mat.elements
+    el_edge: tuple[str, str] | None = None
+    if edge is not None:
+        el_edge = _split_edge(edge, elements)
+        e_edge = edge_energy(*el_edge)
+    elif e_val is None:
+        el_edge = _strongest_magnetic_edge(mat)
+        if el_edge is None:
+            raise MaterialError(
+                f"{mat.formula} has no tabulated magnetic edge; give edge or energy", field="edge"
+            )
+        e_edge = edge_energy(*el_edge)
+    if e_val is None:
+        e_val = _peak_energy(mat, el_edge[0], el_edge[1], e_edge)
+    if el_edge is None:  # energy given: report the nearest edge (within 50 eV) for orientation
+        cands = [(abs(v - e_val), el, k) for el in elements for k, v in _xdb.edges(el).items()
+                 if v > 20.0]
+        cands.sort()
+        if cands and cands[0][0] <= 50.0:
+            el_edge = (cands[0][1], cands[0][2])
+            e_edge = _xdb.edges(el_edge[0])[el_edge[1]]
+        else:
+            e_edge = None
+    return el_edge, e_edge, e_val
+
+
+def _source(mat: Material, el_edge: tuple[str, str] | None) -> str:
+    """Where the constants come from: the resonant model of the edge, else the material's source."""
     if el_edge is not None and not hasattr(mat, "path"):
         src = resonant_source(el_edge[0], el_edge[1])
-        if src.startswith("xraydb") and len(elements) > 1:
+        if src.startswith("xraydb") and len(mat.elements) > 1:
             src = mat.source
-    else:
-        src = mat.source
-    out["source"] = src
-    return out
+        return src
+    return mat.source
