@@ -452,7 +452,8 @@ def _mono_energy(hdr: dict) -> float | None:
     return None
 
 
-def _read_image_scan(p: Path, hdr: dict, sd: dict, channel, region: int) -> xr.Dataset:
+def _image_axes(p: Path, sd: dict, region: int) -> tuple[int, tuple, tuple]:
+    """Number of regions, and ``(dim, values, unit, name)`` of the PAxis and QAxis of ``region``."""
     regions = sd.get("Regions")
     if not isinstance(regions, list) or not regions or not all(isinstance(r, dict) for r in regions):
         raise FileFormatError(f"{p}: ScanDefinition.Regions missing", path=str(p))
@@ -471,37 +472,70 @@ def _read_image_scan(p: Path, hdr: dict, sd: dict, channel, region: int) -> xr.D
         vals = _points(ax, f"{key}", p)
         coord, unit = _axis_coord(dim, vals, str(ax.get("Unit", "")), key, p)
         axes[key] = (dim, coord, unit, name)
-    (pdim, pvals, punit, pname), (qdim, qvals, qunit, qname) = axes["PAxis"], axes["QAxis"]
-    if pdim == qdim:
-        raise FileFormatError(f"{p}: PAxis and QAxis are both {pdim!r}", path=str(p))
+    if axes["PAxis"][0] == axes["QAxis"][0]:
+        raise FileFormatError(f"{p}: PAxis and QAxis are both {axes['PAxis'][0]!r}", path=str(p))
+    return len(regions), axes["PAxis"], axes["QAxis"]
 
+
+def _stack_coord(p: Path, hdr: dict, sd: dict, attrs: dict, coords: dict[str, Any]) -> str | None:
+    """The stack dim of an image stack (None for a single image); puts its coordinate into ``coords``
+    and the scanning stage (and its motor) into ``attrs``."""
+    image_scan = hdr.get("ImageScan") if isinstance(hdr.get("ImageScan"), dict) else {}
+    stack = sd.get("StackAxis")
+    if not (isinstance(stack, dict) and "Image Stack" in str(sd.get("Flags", "")) or (
+        isinstance(stack, dict) and not bool(image_scan.get("SingleEnergy", True))
+    )):
+        return None
+    svals = _points(stack, "StackAxis", p)
+    stage = image_scan.get("ScanningStage")
+    stage = str(stage) if stage is not None else str(stack.get("Name", "Energy"))
+    attrs["scanning_stage"] = stage
+    stack_dim = _axis_dim(stage) or "stage"
+    sunit = str(stack.get("Unit", ""))
+    motor = _motor_by_name(hdr, stage)
+    if motor is not None:
+        attrs["stage_motor"] = motor[0]
+    if stack_dim == "field":
+        long = f"magnetic-field stage {stage!r} (units as given by the beamline)"
+        coords["field"] = xr.Variable(("field",), svals, {"units": sunit, "long_name": long})
+    else:
+        sv, su = _axis_coord(stack_dim, svals, sunit or ("eV" if stack_dim == "energy" else ""),
+                             "StackAxis", p)
+        coords[stack_dim] = xr.Variable((stack_dim,), sv, {"units": su, "long_name": stage})
+    return stack_dim
+
+
+def _channel_images(p: Path, k: int, cname: str, ich: int, n_frames: int | None, region: int,
+                    n_regions: int, shape: tuple[int, int]) -> np.ndarray | None:
+    """The ``.xim`` images of channel ``k`` (stacked when ``n_frames``), rows flipped to increasing y;
+    None when an image of a channel other than the selected ``ich`` is missing."""
+    stem = p.with_suffix("").name
+    letter = chr(ord("a") + k)
+    frames = []
+    for fr in range(n_frames) if n_frames is not None else [None]:
+        cands = _frame_candidates(stem, letter, fr, region, n_regions)
+        found = next((p.parent / c for c in cands if (p.parent / c).exists()), None)
+        if found is None:
+            if k != ich:
+                return None
+            raise FileFormatError(
+                f"{p.parent / cands[0]}: missing .xim image (frame {fr if fr is not None else 0} "
+                f"of channel {cname!r}, expected shape {shape} = QAxis x PAxis points)",
+                path=str(p.parent / cands[0]),
+            )
+        frames.append(read_xim(found, shape)[::-1, :])
+    return np.stack(frames) if n_frames is not None else frames[0]
+
+
+def _read_image_scan(p: Path, hdr: dict, sd: dict, channel, region: int) -> xr.Dataset:
+    """An image or image-stack scan (``region`` of a multi-region scan): every channel's ``.xim``
+    images on the (stack, QAxis, PAxis) grid, the selected channel as ``counts``."""
+    n_regions, (pdim, pvals, punit, pname), (qdim, qvals, qunit, qname) = _image_axes(p, sd, region)
     chans = _channels(sd, p)
     names = [str(c.get("Name", f"ch{i}")) for i, c in enumerate(chans)]
     ich, attrs, extra = _common(p, hdr, sd, channel, names)
-    image_scan = hdr.get("ImageScan") if isinstance(hdr.get("ImageScan"), dict) else {}
-
-    stack = sd.get("StackAxis")
-    stack_dim = None
     coords: dict[str, Any] = {}
-    if isinstance(stack, dict) and "Image Stack" in str(sd.get("Flags", "")) or (
-        isinstance(stack, dict) and not bool(image_scan.get("SingleEnergy", True))
-    ):
-        svals = _points(stack, "StackAxis", p)
-        stage = image_scan.get("ScanningStage")
-        stage = str(stage) if stage is not None else str(stack.get("Name", "Energy"))
-        attrs["scanning_stage"] = stage
-        stack_dim = _axis_dim(stage) or "stage"
-        sunit = str(stack.get("Unit", ""))
-        motor = _motor_by_name(hdr, stage)
-        if motor is not None:
-            attrs["stage_motor"] = motor[0]
-        if stack_dim == "field":
-            long = f"magnetic-field stage {stage!r} (units as given by the beamline)"
-            coords["field"] = xr.Variable(("field",), svals, {"units": sunit, "long_name": long})
-        else:
-            sv, su = _axis_coord(stack_dim, svals, sunit or ("eV" if stack_dim == "energy" else ""),
-                                 "StackAxis", p)
-            coords[stack_dim] = xr.Variable((stack_dim,), sv, {"units": su, "long_name": stage})
+    stack_dim = _stack_coord(p, hdr, sd, attrs, coords)
     if "energy" not in coords and "energy" not in (pdim, qdim):
         e = _mono_energy(hdr)
         if e is not None:
@@ -515,27 +549,11 @@ def _read_image_scan(p: Path, hdr: dict, sd: dict, channel, region: int) -> xr.D
     shape = (qvals.size, pvals.size)
     n_frames = coords[stack_dim].size if stack_dim else None
 
-    stem = p.with_suffix("").name
     data_vars: dict[str, Any] = {}
     for k, cname in enumerate(names):
-        letter = chr(ord("a") + k)
-        frames = []
-        for fr in range(n_frames) if n_frames is not None else [None]:
-            cands = _frame_candidates(stem, letter, fr, region, len(regions))
-            found = next((p.parent / c for c in cands if (p.parent / c).exists()), None)
-            if found is None:
-                if k != ich:
-                    frames = None
-                    break
-                raise FileFormatError(
-                    f"{p.parent / cands[0]}: missing .xim image (frame {fr if fr is not None else 0} "
-                    f"of channel {cname!r}, expected shape {shape} = QAxis x PAxis points)",
-                    path=str(p.parent / cands[0]),
-                )
-            frames.append(read_xim(found, shape)[::-1, :])
-        if frames is None:
+        arr = _channel_images(p, k, cname, ich, n_frames, region, n_regions, shape)
+        if arr is None:
             continue
-        arr = np.stack(frames) if n_frames is not None else frames[0]
         units = str(chans[k].get("Unit", chans[k].get("UnitName", "counts"))) or "counts"
         vname = "counts" if k == ich else cname
         dims = ((stack_dim,) if stack_dim else ()) + (qdim, pdim)

@@ -334,6 +334,86 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _spe3_frame_format(p: Path, root, nframes: int) -> tuple[np.dtype, int, int | None, int, int]:
+    """Pixel type, frame count, frame stride [bytes] (None: packed), width and height of a 3.0 footer."""
+    frame_block = None
+    for el in root.iter():
+        if _local(el.tag) == "DataBlock" and el.get("type") == "Frame":
+            frame_block = el
+            break
+    if frame_block is None:
+        raise FileFormatError(
+            f"{p}: SPE 3.0 footer has no DataFormat/DataBlock of type Frame", path=str(p)
+        )
+    regions = [c for c in frame_block if _local(c.tag) == "DataBlock" and c.get("type") == "Region"]
+    if len(regions) != 1:
+        raise FileFormatError(
+            f"{p}: {len(regions)} regions of interest per frame; expected exactly one", path=str(p)
+        )
+    try:
+        pix = frame_block.get("pixelFormat", "").lower()
+        if pix not in _SPE_PIXEL_FORMATS:
+            raise FileFormatError(
+                f"{p}: unknown SPE pixelFormat {frame_block.get('pixelFormat')!r}", path=str(p)
+            )
+        dtype = np.dtype(_SPE_PIXEL_FORMATS[pix])
+        nframes = int(frame_block.get("count", nframes))
+        stride = int(frame_block.get("stride", 0)) or None
+        xdim = int(regions[0].get("width"))
+        ydim = int(regions[0].get("height"))
+    except (TypeError, ValueError) as exc:
+        raise FileFormatError(f"{p}: malformed SPE 3.0 DataFormat ({_short(exc)})", path=str(p)) from None
+    return dtype, nframes, stride, xdim, ydim
+
+
+def _read_spe3_footer(p: Path, xml_offset: int, size: int, nframes: int):
+    """Frame format of an SPE 3.0 file from its XML footer, and where the exposure-start time stamp lies.
+
+    Returns ``(dtype, nframes, stride, xdim, ydim, timestamp_field)``; ``timestamp_field`` is
+    ``(byte offset in the frame, bits, ticks per second)`` or None.
+    """
+    if not (_SPE_HEADER <= xml_offset < size):
+        raise FileFormatError(
+            f"{p}: SPE 3.0 XML footer offset {xml_offset} lies outside the file ({size} bytes)",
+            path=str(p),
+        )
+    with open(p, "rb") as fh:
+        fh.seek(xml_offset)
+        footer = fh.read()
+    try:
+        root = ET.fromstring(footer)
+    except ET.ParseError as exc:
+        raise FileFormatError(f"{p}: corrupt SPE 3.0 XML footer ({exc})", path=str(p)) from None
+    dtype, nframes, stride, xdim, ydim = _spe3_frame_format(p, root, nframes)
+    # per-frame metadata after the pixels: TimeStamp(ExposureStarted) with resolution ticks/s
+    timestamp_field = None
+    offset = xdim * ydim * dtype.itemsize
+    for el in root.iter():
+        if _local(el.tag) == "MetaBlock":
+            for item in el:
+                bits = int(item.get("bitDepth", "64"))
+                if _local(item.tag) == "TimeStamp" and item.get("event") == "ExposureStarted":
+                    timestamp_field = (offset, bits, float(item.get("resolution", "1")))
+                offset += bits // 8
+            break
+    return dtype, nframes, stride, xdim, ydim, timestamp_field
+
+
+def _spe2_format(p: Path, head: bytes, meta: dict[str, Any]) -> np.dtype:
+    """Pixel type of an SPE 2.x file; puts the exposure time and detector temperature into ``meta``."""
+    dtype_code = struct.unpack_from("<h", head, 108)[0]
+    if dtype_code not in _SPE_DTYPES:
+        raise FileFormatError(f"{p}: unknown SPE datatype code {dtype_code} at byte 108", path=str(p))
+    dtype = np.dtype(_SPE_DTYPES[dtype_code])
+    exp = struct.unpack_from("<f", head, 10)[0]
+    temp = struct.unpack_from("<f", head, 36)[0]
+    if math.isfinite(exp) and exp > 0:
+        meta["exposure_time_s"] = float(exp)
+    if math.isfinite(temp) and -273.15 < temp < 1000 and temp != 0:
+        meta["detector_temperature_K"] = float(temp) + ZERO_CELSIUS_K
+    return dtype
+
+
 def read_spe(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     """Frames of a Princeton Instruments ``.spe`` file (versions 2.x and 3.0).
 
@@ -365,7 +445,6 @@ def read_spe(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
         head = fh.read(_SPE_HEADER)
     xdim = struct.unpack_from("<H", head, 42)[0]
     ydim = struct.unpack_from("<H", head, 656)[0]
-    dtype_code = struct.unpack_from("<h", head, 108)[0]
     xml_offset = struct.unpack_from("<Q", head, 678)[0]
     nframes = struct.unpack_from("<i", head, 1446)[0]
     version = struct.unpack_from("<f", head, 1992)[0]
@@ -373,65 +452,9 @@ def read_spe(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     stride = None
     timestamp_field = None
     if version >= 3.0:
-        if not (_SPE_HEADER <= xml_offset < size):
-            raise FileFormatError(
-                f"{p}: SPE 3.0 XML footer offset {xml_offset} lies outside the file ({size} bytes)",
-                path=str(p),
-            )
-        with open(p, "rb") as fh:
-            fh.seek(xml_offset)
-            footer = fh.read()
-        try:
-            root = ET.fromstring(footer)
-        except ET.ParseError as exc:
-            raise FileFormatError(f"{p}: corrupt SPE 3.0 XML footer ({exc})", path=str(p)) from None
-        frame_block = None
-        for el in root.iter():
-            if _local(el.tag) == "DataBlock" and el.get("type") == "Frame":
-                frame_block = el
-                break
-        if frame_block is None:
-            raise FileFormatError(
-                f"{p}: SPE 3.0 footer has no DataFormat/DataBlock of type Frame", path=str(p)
-            )
-        regions = [c for c in frame_block if _local(c.tag) == "DataBlock" and c.get("type") == "Region"]
-        if len(regions) != 1:
-            raise FileFormatError(
-                f"{p}: {len(regions)} regions of interest per frame; expected exactly one", path=str(p)
-            )
-        try:
-            pix = frame_block.get("pixelFormat", "").lower()
-            if pix not in _SPE_PIXEL_FORMATS:
-                raise FileFormatError(
-                    f"{p}: unknown SPE pixelFormat {frame_block.get('pixelFormat')!r}", path=str(p)
-                )
-            dtype = np.dtype(_SPE_PIXEL_FORMATS[pix])
-            nframes = int(frame_block.get("count", nframes))
-            stride = int(frame_block.get("stride", 0)) or None
-            xdim = int(regions[0].get("width"))
-            ydim = int(regions[0].get("height"))
-        except (TypeError, ValueError) as exc:
-            raise FileFormatError(f"{p}: malformed SPE 3.0 DataFormat ({_short(exc)})", path=str(p)) from None
-        # per-frame metadata after the pixels: TimeStamp(ExposureStarted) with resolution ticks/s
-        offset = xdim * ydim * dtype.itemsize
-        for el in root.iter():
-            if _local(el.tag) == "MetaBlock":
-                for item in el:
-                    bits = int(item.get("bitDepth", "64"))
-                    if _local(item.tag) == "TimeStamp" and item.get("event") == "ExposureStarted":
-                        timestamp_field = (offset, bits, float(item.get("resolution", "1")))
-                    offset += bits // 8
-                break
+        dtype, nframes, stride, xdim, ydim, timestamp_field = _read_spe3_footer(p, xml_offset, size, nframes)
     else:
-        if dtype_code not in _SPE_DTYPES:
-            raise FileFormatError(f"{p}: unknown SPE datatype code {dtype_code} at byte 108", path=str(p))
-        dtype = np.dtype(_SPE_DTYPES[dtype_code])
-        exp = struct.unpack_from("<f", head, 10)[0]
-        temp = struct.unpack_from("<f", head, 36)[0]
-        if math.isfinite(exp) and exp > 0:
-            meta["exposure_time_s"] = float(exp)
-        if math.isfinite(temp) and -273.15 < temp < 1000 and temp != 0:
-            meta["detector_temperature_K"] = float(temp) + ZERO_CELSIUS_K
+        dtype = _spe2_format(p, head, meta)
     if xdim < 1 or ydim < 1 or nframes < 1:
         raise FileFormatError(
             f"{p}: SPE header gives {nframes} frames of {ydim} x {xdim} pixels; expected at least one frame",
@@ -706,6 +729,86 @@ def _read_folder(path: Path, dataset: str | None) -> tuple[np.ndarray, dict[str,
     return np.concatenate([fr.astype(dtype, copy=False) for fr in frames]), out_meta
 
 
+def _read_lab_data(p: Path, dataset: str | None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Frames ``(frame, y, x)`` and metadata of a frame file or folder (floats as float32 or float64)."""
+    if p.is_dir():
+        data, meta = _read_folder(p, dataset)
+    else:
+        kind = FRAME_SUFFIXES.get(p.suffix.lower())
+        if kind is None:
+            raise FileFormatError(
+                f"{p}: unknown frame file type {p.suffix!r}; expected one of "
+                f"{', '.join(sorted(FRAME_SUFFIXES))} or a folder",
+                path=str(p),
+            )
+        data, meta = _read_one(p, kind, dataset)
+    if data.dtype.kind == "f" and data.dtype != np.float32 and data.dtype != np.float64:
+        data = data.astype(np.float32)
+    return data, meta
+
+
+def _given_geometry(energy: Any, distance: Any, pixel_size: Any, center: Any) -> dict[str, Any]:
+    """The caller's geometry options in SI units (None where not given), keyed as the attributes."""
+    given = {
+        "photon_energy_eV": None if energy is None else parse_quantity(energy, "energy", field="energy"),
+        "distance_m": None if distance is None else parse_quantity(distance, "length", field="distance"),
+        "pixel_size_m": None,
+        "beam_center_px": None,
+    }
+    if pixel_size is not None:
+        single = isinstance(pixel_size, str) or np.ndim(pixel_size) == 0
+        ps = [pixel_size, pixel_size] if single else list(pixel_size)
+        if len(ps) != 2:
+            raise UnitError(
+                f"pixel_size: expected one length or (py, px), got {pixel_size!r}", field="pixel_size"
+            )
+        given["pixel_size_m"] = [parse_quantity(v, "length", field="pixel_size") for v in ps]
+    if center is not None:
+        c = [float(v) for v in center]
+        if len(c) != 2 or not all(math.isfinite(v) for v in c):
+            raise UnitError(f"center: expected (column, row) in pixels, got {center!r}", field="center")
+        given["beam_center_px"] = c
+    return given
+
+
+def _merge_geometry(p: Path, attrs: dict[str, Any], meta: dict[str, Any], given: dict[str, Any]) -> None:
+    """Put the geometry into ``attrs``: the caller's value replaces the file's (warning when they differ)."""
+    for key, value in given.items():
+        from_file = meta.get(key)
+        if value is not None:
+            if from_file is not None and not np.allclose(from_file, value, rtol=1e-6, atol=0):
+                warnings.warn(
+                    f"{p}: {key} = {value} given replaces {from_file} from the file",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            attrs[key] = value
+        elif from_file is not None:
+            attrs[key] = from_file
+
+
+def _lab_delays(p: Path, delays: Any, meta: dict[str, Any], n: int) -> np.ndarray | None:
+    """Delays of the ``n`` frames [s] (the caller's, else the file's, else None), one per frame."""
+    delay_values = None
+    delay_source = str(p)
+    if delays is not None:
+        if isinstance(delays, str | os.PathLike) and not _looks_like_quantity(delays):
+            delay_source = str(delays)
+            delay_values = read_delays(delays)
+        else:
+            items = np.atleast_1d(np.asarray(delays, dtype=object)).ravel()
+            delay_values = np.asarray([parse_quantity(d, "time", field="delays") for d in items], dtype=float)
+    elif "delays_s" in meta:
+        delay_values = np.asarray(meta["delays_s"], dtype=float)
+    if delay_values is not None and delay_values.size != n:
+        raise FileFormatError(
+            f"{delay_source}: {delay_values.size} delays for {n} frames of {p.name}; "
+            "expected one delay per frame",
+            path=delay_source,
+        )
+    return delay_values
+
+
 def read_lab_frames(
     path: str | os.PathLike,
     *,
@@ -753,78 +856,16 @@ def read_lab_frames(
     """
     p = Path(path)
     _check_exists(p)
-    if p.is_dir():
-        data, meta = _read_folder(p, dataset)
-    else:
-        kind = FRAME_SUFFIXES.get(p.suffix.lower())
-        if kind is None:
-            raise FileFormatError(
-                f"{p}: unknown frame file type {p.suffix!r}; expected one of "
-                f"{', '.join(sorted(FRAME_SUFFIXES))} or a folder",
-                path=str(p),
-            )
-        data, meta = _read_one(p, kind, dataset)
-    if data.dtype.kind == "f" and data.dtype != np.float32 and data.dtype != np.float64:
-        data = data.astype(np.float32)
+    data, meta = _read_lab_data(p, dataset)
     attrs: dict[str, Any] = {"source_file": str(p), "units": "counts"}
     for key in ("format", "dataset", "exposure_time_s", "detector_temperature_K", "binning", "spe_version"):
         if key in meta:
             attrs[key] = meta[key]
     if "files" in meta:
         attrs["files"] = list(meta["files"])
-
-    # geometry: the caller's value replaces the file's
-    given = {
-        "photon_energy_eV": None if energy is None else parse_quantity(energy, "energy", field="energy"),
-        "distance_m": None if distance is None else parse_quantity(distance, "length", field="distance"),
-        "pixel_size_m": None,
-        "beam_center_px": None,
-    }
-    if pixel_size is not None:
-        single = isinstance(pixel_size, str) or np.ndim(pixel_size) == 0
-        ps = [pixel_size, pixel_size] if single else list(pixel_size)
-        if len(ps) != 2:
-            raise UnitError(
-                f"pixel_size: expected one length or (py, px), got {pixel_size!r}", field="pixel_size"
-            )
-        given["pixel_size_m"] = [parse_quantity(v, "length", field="pixel_size") for v in ps]
-    if center is not None:
-        c = [float(v) for v in center]
-        if len(c) != 2 or not all(math.isfinite(v) for v in c):
-            raise UnitError(f"center: expected (column, row) in pixels, got {center!r}", field="center")
-        given["beam_center_px"] = c
-    for key, value in given.items():
-        from_file = meta.get(key)
-        if value is not None:
-            if from_file is not None and not np.allclose(from_file, value, rtol=1e-6, atol=0):
-                warnings.warn(
-                    f"{p}: {key} = {value} given replaces {from_file} from the file",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            attrs[key] = value
-        elif from_file is not None:
-            attrs[key] = from_file
-
-    # delays
-    delay_values = None
-    delay_source = str(p)
-    if delays is not None:
-        if isinstance(delays, str | os.PathLike) and not _looks_like_quantity(delays):
-            delay_source = str(delays)
-            delay_values = read_delays(delays)
-        else:
-            items = np.atleast_1d(np.asarray(delays, dtype=object)).ravel()
-            delay_values = np.asarray([parse_quantity(d, "time", field="delays") for d in items], dtype=float)
-    elif "delays_s" in meta:
-        delay_values = np.asarray(meta["delays_s"], dtype=float)
+    _merge_geometry(p, attrs, meta, _given_geometry(energy, distance, pixel_size, center))
     n = data.shape[0]
-    if delay_values is not None and delay_values.size != n:
-        raise FileFormatError(
-            f"{delay_source}: {delay_values.size} delays for {n} frames of {p.name}; "
-            "expected one delay per frame",
-            path=delay_source,
-        )
+    delay_values = _lab_delays(p, delays, meta, n)
     coords: dict[str, Any] = {}
     if "pixel_size_m" in attrs:
         py_, px_ = attrs["pixel_size_m"]

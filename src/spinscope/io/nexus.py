@@ -188,6 +188,107 @@ def _choose_signal(ds: xr.Dataset, signal: str | None) -> str | None:
     return max(ds.data_vars, key=lambda k: (ds[k].ndim, -list(ds.data_vars).index(k)))
 
 
+def _nexus_dataset(data, signal: str | None) -> tuple[xr.Dataset, str, str | None]:
+    """``data`` as a Dataset with string names, its source type and the signal (a DataArray's name)."""
+    if isinstance(data, xr.DataArray):
+        name = data.name if data.name is not None else "data"
+        if not isinstance(name, str):
+            raise DataModelError(f"DataArray name must be a string, got {name!r}")
+        ds = data.to_dataset(name=name)
+        source_type = "DataArray"
+        signal = signal or name
+    elif isinstance(data, xr.Dataset):
+        ds = data
+        source_type = "Dataset"
+    else:
+        raise DataModelError(f"write_nexus: expected an xarray Dataset or DataArray, got {type(data)}")
+    for k in list(ds.data_vars) + list(ds.coords):
+        if not isinstance(k, str):
+            raise DataModelError(f"variable names must be strings, got {k!r}")
+    return ds, source_type, signal
+
+
+def _write_root_attrs(f, target: Path, created: str) -> None:
+    """The NXroot attributes of the file (name, time, creator and library versions)."""
+    import h5py
+
+    f.attrs["NX_class"] = np.bytes_(b"NXroot")
+    _set_str_attr(f, "default", "entry")
+    _set_str_attr(f, "file_name", target.name)
+    _set_str_attr(f, "file_time", created)
+    _set_str_attr(f, "creator", "spinscope")
+    _set_str_attr(f, "creator_version", __version__)
+    _set_str_attr(f, "HDF5_Version", h5py.version.hdf5_version)
+    _set_str_attr(f, "h5py_version", h5py.version.version)
+
+
+def _write_entry(f, definition: str | None, title: str | None, created: str):
+    """The ``entry`` NXentry group with its definition, title, program and times."""
+    entry = f.create_group("entry", track_order=True)
+    _set_str_attr(entry, "NX_class", "NXentry")
+    _set_str_attr(entry, "default", "data")
+    if definition is not None:
+        _write_str_field(entry, "definition", definition)
+    if title is not None:
+        _write_str_field(entry, "title", title)
+    prog = _write_str_field(entry, "program_name", "spinscope")
+    _set_str_attr(prog, "version", __version__)
+    _write_str_field(entry, "start_time", created)
+    _write_str_field(entry, "end_time", created)
+    return entry
+
+
+def _write_nxdata(entry, ds: xr.Dataset, sig: str | None, source_type: str) -> None:
+    """The ``entry/data`` NXdata group: variables, coordinates, signal and axes, and the round-trip attrs."""
+    group = entry.create_group("data", track_order=True)
+    _set_str_attr(group, "NX_class", "NXdata")
+    where = "data"
+    order = []
+    for name, var in ds.data_vars.items():
+        _write_variable(group, name, var.variable, "data", where)
+        order.append([name, "data"])
+    for name, var in ds.coords.items():
+        _write_variable(group, name, var.variable, "coord", where)
+        order.append([name, "coord"])
+    if sig is not None:
+        sdims = list(ds[sig].dims)
+        _set_str_attr(group, "signal", sig)
+        axes = [d if d in ds.coords and ds[d].dims == (d,) else "." for d in sdims]
+        _set_str_array_attr(group, "axes", axes)
+        for cname, coord in ds.coords.items():
+            if coord.ndim and all(d in sdims for d in coord.dims):
+                idx = np.array([sdims.index(d) for d in coord.dims], dtype=np.int32)
+                group.attrs.create(f"{cname}_indices", idx)
+        aux = [k for k in ds.data_vars if k != sig and ds[k].dims == ds[sig].dims]
+        if aux:
+            _set_str_array_attr(group, "auxiliary_signals", aux)
+    json_names = _write_attrs(group, ds.attrs, "Dataset", reserved=_RESERVED_GROUP_ATTRS)
+    _set_json_attr(group, _PREFIX + "attrs", list(ds.attrs))
+    if json_names:
+        _set_json_attr(group, _PREFIX + "json_attrs", json_names)
+    _set_json_attr(group, _PREFIX + "order", order)
+    _set_str_attr(group, _PREFIX + "source_type", source_type)
+    group.attrs.create(_PREFIX + "layout", np.int32(LAYOUT_VERSION))
+
+
+def _write_provenance(entry, created: str, seed: int | None) -> None:
+    """The ``entry/provenance`` NXcollection: program, creation time, seed and library versions."""
+    import h5py
+
+    prov = entry.create_group("provenance", track_order=True)
+    _set_str_attr(prov, "NX_class", "NXcollection")
+    _write_str_field(prov, "program", "spinscope")
+    _write_str_field(prov, "version", __version__)
+    _write_str_field(prov, "created", created)
+    if seed is not None:
+        prov.create_dataset("seed", data=np.array([int(seed)], dtype=np.int64),
+                            chunks=True, fletcher32=True)
+    _write_str_field(prov, "python", platform.python_version())
+    _write_str_field(prov, "numpy", np.__version__)
+    _write_str_field(prov, "xarray", xr.__version__)
+    _write_str_field(prov, "h5py", h5py.version.version)
+
+
 def write_nexus(
     path: str | os.PathLike,
     data: xr.Dataset | xr.DataArray,
@@ -236,21 +337,7 @@ def write_nexus(
     """
     import h5py
 
-    if isinstance(data, xr.DataArray):
-        name = data.name if data.name is not None else "data"
-        if not isinstance(name, str):
-            raise DataModelError(f"DataArray name must be a string, got {name!r}")
-        ds = data.to_dataset(name=name)
-        source_type = "DataArray"
-        signal = signal or name
-    elif isinstance(data, xr.Dataset):
-        ds = data
-        source_type = "Dataset"
-    else:
-        raise DataModelError(f"write_nexus: expected an xarray Dataset or DataArray, got {type(data)}")
-    for k in list(ds.data_vars) + list(ds.coords):
-        if not isinstance(k, str):
-            raise DataModelError(f"variable names must be strings, got {k!r}")
+    ds, source_type, signal = _nexus_dataset(data, signal)
     if config is not None:
         try:
             config_text = json.dumps(to_jsonable(config, nonfinite="keep"), indent=2, allow_nan=True)
@@ -262,76 +349,16 @@ def write_nexus(
 
     with atomic_path(target, overwrite=overwrite) as tmp:
         with h5py.File(tmp, "w", libver="latest", track_order=True) as f:
-            f.attrs["NX_class"] = np.bytes_(b"NXroot")
-            _set_str_attr(f, "default", "entry")
-            _set_str_attr(f, "file_name", target.name)
-            _set_str_attr(f, "file_time", created)
-            _set_str_attr(f, "creator", "spinscope")
-            _set_str_attr(f, "creator_version", __version__)
-            _set_str_attr(f, "HDF5_Version", h5py.version.hdf5_version)
-            _set_str_attr(f, "h5py_version", h5py.version.version)
-
-            entry = f.create_group("entry", track_order=True)
-            _set_str_attr(entry, "NX_class", "NXentry")
-            _set_str_attr(entry, "default", "data")
-            if definition is not None:
-                _write_str_field(entry, "definition", definition)
-            if title is not None:
-                _write_str_field(entry, "title", title)
-            prog = _write_str_field(entry, "program_name", "spinscope")
-            _set_str_attr(prog, "version", __version__)
-            _write_str_field(entry, "start_time", created)
-            _write_str_field(entry, "end_time", created)
-
-            group = entry.create_group("data", track_order=True)
-            _set_str_attr(group, "NX_class", "NXdata")
-            where = "data"
-            order = []
-            for name, var in ds.data_vars.items():
-                _write_variable(group, name, var.variable, "data", where)
-                order.append([name, "data"])
-            for name, var in ds.coords.items():
-                _write_variable(group, name, var.variable, "coord", where)
-                order.append([name, "coord"])
-            if sig is not None:
-                sdims = list(ds[sig].dims)
-                _set_str_attr(group, "signal", sig)
-                axes = [d if d in ds.coords and ds[d].dims == (d,) else "." for d in sdims]
-                _set_str_array_attr(group, "axes", axes)
-                for cname, coord in ds.coords.items():
-                    if coord.ndim and all(d in sdims for d in coord.dims):
-                        idx = np.array([sdims.index(d) for d in coord.dims], dtype=np.int32)
-                        group.attrs.create(f"{cname}_indices", idx)
-                aux = [k for k in ds.data_vars if k != sig and ds[k].dims == ds[sig].dims]
-                if aux:
-                    _set_str_array_attr(group, "auxiliary_signals", aux)
-            json_names = _write_attrs(group, ds.attrs, "Dataset", reserved=_RESERVED_GROUP_ATTRS)
-            _set_json_attr(group, _PREFIX + "attrs", list(ds.attrs))
-            if json_names:
-                _set_json_attr(group, _PREFIX + "json_attrs", json_names)
-            _set_json_attr(group, _PREFIX + "order", order)
-            _set_str_attr(group, _PREFIX + "source_type", source_type)
-            group.attrs.create(_PREFIX + "layout", np.int32(LAYOUT_VERSION))
-
+            _write_root_attrs(f, target, created)
+            entry = _write_entry(f, definition, title, created)
+            _write_nxdata(entry, ds, sig, source_type)
             if config is not None:
                 note = entry.create_group("config", track_order=True)
                 _set_str_attr(note, "NX_class", "NXnote")
                 _write_str_field(note, "type", "application/json")
                 _write_str_field(note, "description", "normalised spinscope configuration")
                 _write_str_field(note, "data", config_text)
-
-            prov = entry.create_group("provenance", track_order=True)
-            _set_str_attr(prov, "NX_class", "NXcollection")
-            _write_str_field(prov, "program", "spinscope")
-            _write_str_field(prov, "version", __version__)
-            _write_str_field(prov, "created", created)
-            if seed is not None:
-                prov.create_dataset("seed", data=np.array([int(seed)], dtype=np.int64),
-                                    chunks=True, fletcher32=True)
-            _write_str_field(prov, "python", platform.python_version())
-            _write_str_field(prov, "numpy", np.__version__)
-            _write_str_field(prov, "xarray", xr.__version__)
-            _write_str_field(prov, "h5py", h5py.version.version)
+            _write_provenance(entry, created, seed)
     return target
 
 

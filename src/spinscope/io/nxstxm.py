@@ -206,9 +206,8 @@ def read_nxstxm(
         return _read_entry(p, ent, det, dets)
 
 
-def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
-    group = ent[det]
-    where = f"{p}:{group.name}"
+def _entry_signal(p: Path, group, where: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """The detector group's signal (counts), its NeXus axis names and the dims they map to."""
     sig_name = str(decode(group.attrs.get("signal", "data")))
     if sig_name not in group:
         raise FileFormatError(f"{where}: signal {sig_name!r} not found", path=str(p))
@@ -223,8 +222,11 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
     dims = [AXIS_DIMS.get(a, a) for a in axes]
     if len(set(dims)) != len(dims):
         raise FileFormatError(f"{where}: axes {axes} map to repeated dims {dims}", path=str(p))
+    return counts, axes, dims
 
-    coords: dict[str, Any] = {}
+
+def _entry_raw_fields(group, axes: list[str]) -> dict[str, tuple[np.ndarray, str | None]]:
+    """Values and units of the axis fields and of the fields with ``<name>_indices`` attributes."""
     raw: dict[str, tuple[np.ndarray, str | None]] = {}
     for name in set(axes) | {k[: -len("_indices")] for k in group.attrs if k.endswith("_indices")}:
         if name in group:
@@ -233,7 +235,13 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
     # line position units: inferred from the sample positions along the line when absent
     if "line_position" in raw and raw["line_position"][1] in (None, "", " "):
         raw["line_position"] = (raw["line_position"][0], _infer_line_units(raw))
+    return raw
 
+
+def _entry_coords(p: Path, group, where: str, axes: list[str], dims: list[str], shape: tuple,
+                  raw: dict[str, tuple[np.ndarray, str | None]]) -> dict[str, Any]:
+    """Coordinates: the axes, the other fields on the signal's grid (or scalars), a single energy."""
+    coords: dict[str, Any] = {}
     for i, axis in enumerate(axes):
         if axis not in raw:
             raise FileFormatError(f"{where}: axis field {axis!r} missing", path=str(p))
@@ -266,7 +274,11 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
             coords["energy"] = _coord(
                 "energy", "energy", (), e.reshape(()), _units(group["energy"]), where
             )
+    return coords
 
+
+def _entry_detectors(ent, det: str, dets: list[str], dims: list[str], counts: np.ndarray) -> dict[str, Any]:
+    """``counts`` of the chosen detector, and the other detectors' signals of the same shape."""
     data_vars: dict[str, Any] = {
         "counts": xr.Variable(
             dims, counts, {"units": "counts", "long_name": f"detector counts ({det})"}
@@ -277,24 +289,33 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
             continue
         g = ent[other]
         s = str(decode(g.attrs.get("signal", "data")))
-        if s in g and g[s].shape == shape:
+        if s in g and g[s].shape == counts.shape:
             data_vars[other] = xr.Variable(
                 dims, np.asarray(g[s][()]), {"units": "counts", "long_name": f"detector counts ({other})"}
             )
+    return data_vars
 
-    if "count_time" in group:
-        ct = np.asarray(group["count_time"][()], dtype=float)
-        factor = _TIME.get((_units(group["count_time"]) or "s").lower(), 1.0)
-        ct = ct * factor
-        attrs = {"units": "s", "long_name": "dwell time per pixel"}
-        if ct.size == 1:
-            data_vars["count_time"] = xr.Variable((), ct.reshape(()), attrs)
-        elif ct.ndim == 1:
-            match = [d for d in dims if coords[d].size == ct.size]
-            pref = [d for d in match if d == "energy"] or match
-            if pref:
-                data_vars["count_time"] = xr.Variable((pref[0],), ct, attrs)
 
+def _count_time(group, dims: list[str], coords: dict[str, Any]) -> xr.Variable | None:
+    """The dwell time per pixel [s]: a scalar, or along the one dim of its length (energy preferred)."""
+    if "count_time" not in group:
+        return None
+    ct = np.asarray(group["count_time"][()], dtype=float)
+    factor = _TIME.get((_units(group["count_time"]) or "s").lower(), 1.0)
+    ct = ct * factor
+    attrs = {"units": "s", "long_name": "dwell time per pixel"}
+    if ct.size == 1:
+        return xr.Variable((), ct.reshape(()), attrs)
+    if ct.ndim == 1:
+        match = [d for d in dims if coords[d].size == ct.size]
+        pref = [d for d in match if d == "energy"] or match
+        if pref:
+            return xr.Variable((pref[0],), ct, attrs)
+    return None
+
+
+def _entry_attrs(p: Path, ent, group, det: str) -> dict[str, Any]:
+    """Dataset attributes: source, entry, detector, scan type, title, times, definition, facility."""
     attrs: dict[str, Any] = {
         "source_format": "NXstxm",
         "source_file": str(p),
@@ -309,7 +330,23 @@ def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
     src = ent.get("instrument/source/name")
     if src is not None:
         attrs["facility"] = str(decode(src[()]))
+    return attrs
 
+
+def _read_entry(p: Path, ent, det: str, dets: list[str]) -> xr.Dataset:
+    """One NXentry as a Dataset: detector ``det``'s counts on their axes, the other detectors,
+    dwell time, monitors, positions and spinscope's own extras, stack dims first."""
+    group = ent[det]
+    where = f"{p}:{group.name}"
+    counts, axes, dims = _entry_signal(p, group, where)
+    shape = counts.shape
+    raw = _entry_raw_fields(group, axes)
+    coords = _entry_coords(p, group, where, axes, dims, shape, raw)
+    data_vars = _entry_detectors(ent, det, dets, dims, counts)
+    count_time = _count_time(group, dims, coords)
+    if count_time is not None:
+        data_vars["count_time"] = count_time
+    attrs = _entry_attrs(p, ent, group, det)
     data_vars.update(_monitors(ent, dims, shape, where))
     positions, note = _positions(ent, dims, shape, raw, coords)
     data_vars.update(positions)

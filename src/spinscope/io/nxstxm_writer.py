@@ -65,6 +65,57 @@ def _nxdata(grp, ds: xr.Dataset, var: str, dims: tuple, h5py):
     grp.create_dataset("stxm_scan_type", data=str(ds.attrs.get("scan_type", "sample image")))
 
 
+def _write_instrument(ent, ds: xr.Dataset) -> None:
+    """``entry1/instrument``: source, monochromator, zone plate and detector from the Dataset's attrs."""
+    inst = ent.create_group("instrument")
+    inst.attrs["NX_class"] = "NXinstrument"
+    a = ds.attrs
+    src = inst.create_group("source")
+    src.attrs["NX_class"] = "NXsource"
+    src.create_dataset("name", data=str(a.get("ring", "storage ring")))
+    src.create_dataset("type", data="Synchrotron X-ray Source")
+    src.create_dataset("probe", data="x-ray")
+    for key, unit in (("beam_current", "A"), ("rf_frequency", "Hz")):
+        if key in a:
+            name = "current" if key == "beam_current" else "frequency"
+            v = src.create_dataset(name, data=float(a[key]))
+            v.attrs["units"] = unit
+    mono = inst.create_group("monochromator")
+    mono.attrs["NX_class"] = "NXmonochromator"
+    if "energy" in ds.coords and ds["energy"].ndim == 0:
+        e = mono.create_dataset("energy", data=float(ds["energy"]))
+        e.attrs["units"] = "eV"
+    zp = inst.create_group("zone_plate")
+    zp.attrs["NX_class"] = "NXfresnel_zone_plate"
+    for key, name in (("zone_plate_diameter", "outer_diameter"),
+                      ("outer_zone_width", "outermost_zone_width"),
+                      ("central_stop", "central_stop_diameter")):
+        if key in a:
+            v = zp.create_dataset(name, data=float(a[key]))
+            v.attrs["units"] = "m"
+    det = inst.create_group("detector")
+    det.attrs["NX_class"] = "NXdetector"
+    det.create_dataset("type", data="APD")
+
+
+def _write_spinscope_collection(ent, ds: xr.Dataset, config: dict | None, seed: int | None) -> None:
+    """``entry1/spinscope``: attrs and config as JSON, the seed, and the extra variables with units."""
+    col = ent.create_group("spinscope")
+    col.attrs["NX_class"] = "NXcollection"
+    for name, value in (("attributes", dict(ds.attrs)), ("config", config or {})):
+        col.create_dataset(name, data=json.dumps(to_jsonable(value, nonfinite="keep"), sort_keys=True))
+    if seed is not None:
+        col.create_dataset("seed", data=int(seed))
+    extra = col.create_group("variables")
+    extra.attrs["NX_class"] = "NXcollection"
+    for name, var in ds.data_vars.items():
+        if name in ("counts", "reference_counts", "ring_current"):
+            continue
+        v = extra.create_dataset(name, data=np.asarray(var.values), track_times=False)
+        v.attrs["units"] = var.attrs.get("units", "")
+        v.attrs["dims"] = json.dumps(list(var.dims))
+
+
 def write_nxstxm(path: str | os.PathLike, ds: xr.Dataset, *, config: dict | None = None,
                  seed: int | None = None, overwrite: bool = False, title: str = "spinscope STXM") -> Path:
     """Write a (time-resolved, helicity-resolved) STXM stack as an NXstxm NeXus file, atomically.
@@ -116,52 +167,11 @@ def write_nxstxm(path: str | os.PathLike, ds: xr.Dataset, *, config: dict | None
             rc = ds["ring_current"].broadcast_like(ds["counts"]).transpose(*dims).values * 1e3
             d = ctrl.create_dataset("data", data=rc, track_times=False)
             d.attrs["units"] = "mA"
-        inst = ent.create_group("instrument")
-        inst.attrs["NX_class"] = "NXinstrument"
-        a = ds.attrs
-        src = inst.create_group("source")
-        src.attrs["NX_class"] = "NXsource"
-        src.create_dataset("name", data=str(a.get("ring", "storage ring")))
-        src.create_dataset("type", data="Synchrotron X-ray Source")
-        src.create_dataset("probe", data="x-ray")
-        for key, unit in (("beam_current", "A"), ("rf_frequency", "Hz")):
-            if key in a:
-                name = "current" if key == "beam_current" else "frequency"
-                v = src.create_dataset(name, data=float(a[key]))
-                v.attrs["units"] = unit
-        mono = inst.create_group("monochromator")
-        mono.attrs["NX_class"] = "NXmonochromator"
-        if "energy" in ds.coords and ds["energy"].ndim == 0:
-            e = mono.create_dataset("energy", data=float(ds["energy"]))
-            e.attrs["units"] = "eV"
-        zp = inst.create_group("zone_plate")
-        zp.attrs["NX_class"] = "NXfresnel_zone_plate"
-        for key, name in (("zone_plate_diameter", "outer_diameter"),
-                          ("outer_zone_width", "outermost_zone_width"),
-                          ("central_stop", "central_stop_diameter")):
-            if key in a:
-                v = zp.create_dataset(name, data=float(a[key]))
-                v.attrs["units"] = "m"
-        det = inst.create_group("detector")
-        det.attrs["NX_class"] = "NXdetector"
-        det.create_dataset("type", data="APD")
+        _write_instrument(ent, ds)
         smp = ent.create_group("sample")
         smp.attrs["NX_class"] = "NXsample"
-        if "tilt" in a:
-            v = smp.create_dataset("rotation_angle", data=float(a["tilt"]))
+        if "tilt" in ds.attrs:
+            v = smp.create_dataset("rotation_angle", data=float(ds.attrs["tilt"]))
             v.attrs["units"] = "rad"
-        col = ent.create_group("spinscope")
-        col.attrs["NX_class"] = "NXcollection"
-        for name, value in (("attributes", dict(a)), ("config", config or {})):
-            col.create_dataset(name, data=json.dumps(to_jsonable(value, nonfinite="keep"), sort_keys=True))
-        if seed is not None:
-            col.create_dataset("seed", data=int(seed))
-        extra = col.create_group("variables")
-        extra.attrs["NX_class"] = "NXcollection"
-        for name, var in ds.data_vars.items():
-            if name in ("counts", "reference_counts", "ring_current"):
-                continue
-            v = extra.create_dataset(name, data=np.asarray(var.values), track_times=False)
-            v.attrs["units"] = var.attrs.get("units", "")
-            v.attrs["dims"] = json.dumps(list(var.dims))
+        _write_spinscope_collection(ent, ds, config, seed)
     return p

@@ -255,8 +255,9 @@ def _pick(ds: xr.Dataset, names: tuple[str, ...], ok) -> str | None:
     return None
 
 
-def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.DataArray, dict[str, Any]]:
-    ds = open_dataset(p, engine="spinscope")
+def _nexus_frame_stack(p: Path, ds: xr.Dataset) -> xr.DataArray:
+    """The frame stack of a spinscope NeXus Dataset (by name, else the one >= 3-d numeric variable),
+    its last two dims renamed ``y``, ``x``."""
     frame_ok = lambda v: v.ndim >= 3 and v.dtype.kind in "iuf"  # noqa: E731
     name = _pick(ds, _FRAME_NAMES, frame_ok)
     if name is None:
@@ -270,10 +271,12 @@ def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.Da
         name = cands[0]
     da = ds[name]
     ydim, xdim = da.dims[-2:]
-    da = da.rename({ydim: "y", xdim: "x"}) if (ydim, xdim) != ("y", "x") else da
-    attrs = {**ds.attrs, **da.attrs}
-    extras: dict[str, Any] = {}
-    # delays: the file's coordinate, or the caller's list
+    return da.rename({ydim: "y", xdim: "x"}) if (ydim, xdim) != ("y", "x") else da
+
+
+def _nexus_delays(p: Path, da: xr.DataArray, delays) -> xr.DataArray:
+    """The frames with a ``delay`` coordinate [s]: the caller's ``(values, source)`` replacing the file's
+    (warning when they differ), else the file's converted to s."""
     lead = [d for d in da.dims if d not in ("y", "x")]
     if delays is not None:
         if "delay" not in lead:
@@ -281,7 +284,6 @@ def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.Da
                 raise FileFormatError(f"{p}: frames {da.dims} have no 'delay' dim to attach delays to",
                                       path=str(p))
             da = da.rename({lead[0]: "delay"})
-        lead = [d for d in da.dims if d not in ("y", "x")]
         vals, source = delays
         if vals.size != da.sizes["delay"]:
             raise FileFormatError(
@@ -293,52 +295,57 @@ def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.Da
             old = da["delay"].values.astype(float) * _time_factor(da["delay"].attrs.get("units", "s"),
                                                                    f"{p}: delay")
             if not np.allclose(old, vals, rtol=1e-9, atol=1e-18):
-                warnings.warn(f"{p}: the delays given replace the file's delays", UserWarning, stacklevel=3)
-        da = da.assign_coords(delay=xr.Variable("delay", vals, attrs={"units": "s"}))
-    else:
-        if "delay" not in da.dims or "delay" not in da.coords:
-            raise ConfigError(
-                f"delays: {p} holds frames {da.dims} without a delay coordinate; give --delays FILE",
-                field="delays",
-            )
-        f = _time_factor(da["delay"].attrs.get("units", "s"), f"{p}: delay")
-        da = da.assign_coords(delay=xr.Variable("delay", da["delay"].values.astype(float) * f,
-                                                attrs={"units": "s"}))
-    others = [d for d in da.dims if d not in ("delay", "y", "x")]
-    n_summed = int(np.prod([da.sizes[d] for d in others])) if others else 1
-    if others:
-        da = da.astype(np.float64).sum(others, keep_attrs=True)
-    da = da.transpose("delay", "y", "x")
-    extras["n_summed"] = n_summed
-    # companions
+                # stacklevel: this helper, _load_spinscope_nexus, load_xrms_frames, its caller
+                warnings.warn(f"{p}: the delays given replace the file's delays", UserWarning, stacklevel=4)
+        return da.assign_coords(delay=xr.Variable("delay", vals, attrs={"units": "s"}))
+    if "delay" not in da.dims or "delay" not in da.coords:
+        raise ConfigError(
+            f"delays: {p} holds frames {da.dims} without a delay coordinate; give --delays FILE",
+            field="delays",
+        )
+    f = _time_factor(da["delay"].attrs.get("units", "s"), f"{p}: delay")
+    return da.assign_coords(delay=xr.Variable("delay", da["delay"].values.astype(float) * f,
+                                              attrs={"units": "s"}))
+
+
+def _nexus_reference(p: Path, ds: xr.Dataset, da: xr.DataArray) -> dict[str, Any]:
+    """The pump-off frames of the file as extras: per delay (summed over other dims) or averaged."""
     ref_name = _pick(ds, _REFERENCE_NAMES, lambda v: v.ndim >= 2)
-    if ref_name is not None:
-        ref = ds[ref_name]
-        ry, rx = ref.dims[-2:]
-        ref = ref.rename({ry: "y", rx: "x"}) if (ry, rx) != ("y", "x") else ref
-        if ref.shape[-2:] != da.shape[-2:]:
-            raise FileFormatError(f"{p}: pump-off frames {ref.shape} do not match the frames {da.shape}",
-                                  path=str(p))
-        if "delay" in ref.dims and ref.sizes["delay"] == da.sizes["delay"]:
-            rother = [d for d in ref.dims if d not in ("delay", "y", "x")]
-            rsum = int(np.prod([ref.sizes[d] for d in rother])) if rother else 1
-            ref = ref.astype(np.float64).sum(rother) if rother else ref
-            ref = ref.transpose("delay", "y", "x").assign_coords(delay=da["delay"].values)
-            extras["reference_per_delay"] = True
-        else:
-            rlead = [d for d in ref.dims if d not in ("y", "x")]
-            rsum = 1
-            ref = ref.astype(np.float64).mean(rlead) if rlead else ref
-            extras["reference_per_delay"] = False
-        extras["reference"] = ref
-        extras["reference_name"] = ref_name
-        extras["reference_summed"] = rsum
+    if ref_name is None:
+        return {}
+    extras: dict[str, Any] = {}
+    ref = ds[ref_name]
+    ry, rx = ref.dims[-2:]
+    ref = ref.rename({ry: "y", rx: "x"}) if (ry, rx) != ("y", "x") else ref
+    if ref.shape[-2:] != da.shape[-2:]:
+        raise FileFormatError(f"{p}: pump-off frames {ref.shape} do not match the frames {da.shape}",
+                              path=str(p))
+    if "delay" in ref.dims and ref.sizes["delay"] == da.sizes["delay"]:
+        rother = [d for d in ref.dims if d not in ("delay", "y", "x")]
+        rsum = int(np.prod([ref.sizes[d] for d in rother])) if rother else 1
+        ref = ref.astype(np.float64).sum(rother) if rother else ref
+        ref = ref.transpose("delay", "y", "x").assign_coords(delay=da["delay"].values)
+        extras["reference_per_delay"] = True
+    else:
+        rlead = [d for d in ref.dims if d not in ("y", "x")]
+        rsum = 1
+        ref = ref.astype(np.float64).mean(rlead) if rlead else ref
+        extras["reference_per_delay"] = False
+    extras["reference"] = ref
+    extras["reference_name"] = ref_name
+    extras["reference_summed"] = rsum
+    return extras
+
+
+def _nexus_masks_and_monitor(ds: xr.Dataset, da: xr.DataArray, summed: bool) -> dict[str, Any]:
+    """The file's pixel mask, saturation flags (only when no dim was ``summed``) and delay monitor."""
+    extras: dict[str, Any] = {}
     if "mask" in ds.data_vars and ds["mask"].ndim == 2:
         m = np.asarray(ds["mask"].values)
         if m.shape == da.shape[1:]:
             extras["file_mask"] = m.astype(bool)
     sat_name = _pick(ds, ("saturated", "saturation_mask"), lambda v: v.dtype == bool)
-    if sat_name is not None and not others:
+    if sat_name is not None and not summed:
         sv = ds[sat_name]
         sy, sx = sv.dims[-2:]
         sv = sv.rename({sy: "y", sx: "x"}) if (sy, sx) != ("y", "x") else sv
@@ -347,6 +354,25 @@ def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.Da
     mon = _pick(ds, _MONITOR_NAMES, lambda v: v.dims == ("delay",))
     if mon is not None and ds[mon].size == da.sizes["delay"]:
         extras["monitor"] = np.asarray(ds[mon].values, dtype=float)
+    return extras
+
+
+def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.DataArray, dict[str, Any]]:
+    """Frames ``(delay, y, x)`` of a spinscope NeXus file (other dims summed) with the caller's
+    geometry replacing the file's, and the companions (reference, masks, monitor) as extras."""
+    ds = open_dataset(p, engine="spinscope")
+    da = _nexus_frame_stack(p, ds)
+    attrs = {**ds.attrs, **da.attrs}
+    extras: dict[str, Any] = {}
+    da = _nexus_delays(p, da, delays)
+    others = [d for d in da.dims if d not in ("delay", "y", "x")]
+    n_summed = int(np.prod([da.sizes[d] for d in others])) if others else 1
+    if others:
+        da = da.astype(np.float64).sum(others, keep_attrs=True)
+    da = da.transpose("delay", "y", "x")
+    extras["n_summed"] = n_summed
+    extras.update(_nexus_reference(p, ds, da))
+    extras.update(_nexus_masks_and_monitor(ds, da, bool(others)))
     # geometry: the caller's values replace the file's
     for key, value in given.items():
         old = attrs.get(key)
@@ -360,6 +386,39 @@ def _load_spinscope_nexus(p: Path, given: dict[str, Any], delays) -> tuple[xr.Da
     da.attrs["format"] = "spinscope-nexus"
     da.name = "frames"
     return da, extras
+
+
+def _delay_option(delays: Any) -> tuple[tuple[np.ndarray, str] | None, Any]:
+    """The caller's delays as ``((values [s], source), argument for read_lab_frames)``.
+
+    ``(None, None)`` when no delays are given.
+    """
+    if delays is None:
+        return None, None
+    if isinstance(delays, str | os.PathLike):
+        return (read_delays(delays), str(delays)), delays  # FileFormatError names a missing file
+    items = np.atleast_1d(np.asarray(delays, dtype=object)).ravel()
+    delay_pair = (
+        np.asarray([parse_quantity(d, "time", field="delays") for d in items], dtype=float),
+        "delays",
+    )
+    return delay_pair, delay_pair[0]
+
+
+def _sort_by_delay(p: Path, da: xr.DataArray, extras: dict[str, Any]) -> xr.DataArray:
+    """The frames sorted by (finite) delay, the per-delay extras (monitor, reference, saturated) with them."""
+    if not np.all(np.isfinite(da["delay"].values)):
+        raise FileFormatError(f"{p}: delays must be finite numbers [s]", path=str(p))
+    order = np.argsort(da["delay"].values, kind="stable")
+    if np.any(order != np.arange(order.size)):
+        da = da.isel(delay=order)
+        if extras.get("monitor") is not None:
+            extras["monitor"] = extras["monitor"][order]
+        if extras.get("reference_per_delay"):
+            extras["reference"] = extras["reference"].isel(delay=order)
+        if extras.get("saturated") is not None:
+            extras["saturated"] = extras["saturated"][order]
+    return da
 
 
 def load_xrms_frames(
@@ -412,19 +471,7 @@ def load_xrms_frames(
     if not p.exists():
         raise FileFormatError(f"{p}: no such file or folder", path=str(p))
     given = _parse_geometry_options(energy, distance, pixel_size, center)
-    delay_pair = None
-    delay_arg: Any = None
-    if delays is not None:
-        if isinstance(delays, str | os.PathLike):
-            delay_pair = (read_delays(delays), str(delays))  # FileFormatError names a missing file
-            delay_arg = delays
-        else:
-            items = np.atleast_1d(np.asarray(delays, dtype=object)).ravel()
-            delay_pair = (
-                np.asarray([parse_quantity(d, "time", field="delays") for d in items], dtype=float),
-                "delays",
-            )
-            delay_arg = delay_pair[0]
+    delay_pair, delay_arg = _delay_option(delays)
     if p.is_file() and p.suffix.lower() in _HDF5_SUFFIXES and dataset is None and _is_spinscope_nexus(p):
         da, extras = _load_spinscope_nexus(p, given, delay_pair)
     else:
@@ -444,18 +491,7 @@ def load_xrms_frames(
                 field="delays",
             )
         extras = {"n_summed": 1}
-    if not np.all(np.isfinite(da["delay"].values)):
-        raise FileFormatError(f"{p}: delays must be finite numbers [s]", path=str(p))
-    order = np.argsort(da["delay"].values, kind="stable")
-    if np.any(order != np.arange(order.size)):
-        da = da.isel(delay=order)
-        if extras.get("monitor") is not None:
-            extras["monitor"] = extras["monitor"][order]
-        if extras.get("reference_per_delay"):
-            extras["reference"] = extras["reference"].isel(delay=order)
-        if extras.get("saturated") is not None:
-            extras["saturated"] = extras["saturated"][order]
-    return da, extras
+    return _sort_by_delay(p, da, extras), extras
 
 
 # ----------------------------------------------------------------------------------------------
