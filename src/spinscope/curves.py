@@ -214,6 +214,10 @@ def demag_curve(
     ------
     DataRangeError
         For non-positive times or a negative FWHM.
+
+    Size: a public physics function whose keyword-only parameters are each one physical quantity of
+    the model with its unit (times [s], amplitudes [fraction], ``m0``); they are the parameters a fit
+    varies by name (:func:`spinscope.analysis.fit_demagnetisation`), so they stay separate keywords.
     """
     t = np.asarray(t, dtype=float)
     if not (fwhm >= 0) or not math.isfinite(fwhm):

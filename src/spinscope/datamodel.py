@@ -357,18 +357,32 @@ def measured_stack(
     -------
     xarray.Dataset
         The validated stack.
+
+    Size: one keyword per coordinate and monitor of the stack contract (:data:`STACK_DIMS`, each a
+    physical axis with its unit), so that every reader builds a stack by naming what its file holds;
+    the body delegates to ``_stack_coords`` and ``_monitor_vars``.
     """
-    given = {
-        "delay": delay,
-        "energy": energy,
-        "helicity": helicity,
-        "field": field,
-        "z": z,
-        "line": line,
-        "y": y,
-        "x": x,
-    }
+    given = {"delay": delay, "energy": energy, "helicity": helicity, "field": field, "z": z, "line": line,
+             "y": y, "x": x}
     arr = np.asarray(counts)
+    dims, coords = _stack_coords(given, field_units)
+    if arr.ndim != len(dims):
+        raise _err(
+            "stack", f"counts have {arr.ndim} axes but dims {tuple(dims)} were given (shape {arr.shape})"
+        )
+    expected = tuple(coords[d].size for d in dims)
+    if arr.shape != expected:
+        raise _err("stack", f"counts shape {arr.shape} does not match coordinates {expected}")
+    data_vars: dict[str, Any] = {
+        "counts": xr.Variable(dims, arr, {"units": counts_units, "long_name": "detector counts"})
+    }
+    data_vars.update(_monitor_vars(dims, coords, ring_current, count_time))
+    ds = xr.Dataset(data_vars, coords=coords, attrs=dict(attrs or {}))
+    return validate_stack(ds)
+
+
+def _stack_coords(given: Mapping[str, Any], field_units: str) -> tuple[list[str], dict[str, Any]]:
+    """Dims (arrays, in the order of :data:`STACK_DIMS`) and coordinates (arrays and scalars) of a stack."""
     dims: list[str] = []
     coords: dict[str, Any] = {}
     for d in STACK_DIMS:
@@ -382,16 +396,12 @@ def measured_stack(
         else:
             dims.append(d)
             coords[d] = _coord(a, d, units, _LONG[d])
-    if arr.ndim != len(dims):
-        raise _err(
-            "stack", f"counts have {arr.ndim} axes but dims {tuple(dims)} were given (shape {arr.shape})"
-        )
-    expected = tuple(coords[d].size for d in dims)
-    if arr.shape != expected:
-        raise _err("stack", f"counts shape {arr.shape} does not match coordinates {expected}")
-    data_vars: dict[str, Any] = {
-        "counts": xr.Variable(dims, arr, {"units": counts_units, "long_name": "detector counts"})
-    }
+    return dims, coords
+
+
+def _monitor_vars(dims: list[str], coords: Mapping[str, Any], ring_current, count_time) -> dict[str, Any]:
+    """``ring_current`` [A] (on the leading dims) and ``count_time`` [s] (scalar or along a matching dim)."""
+    data_vars: dict[str, Any] = {}
     if ring_current is not None:
         rc = np.asarray(ring_current, dtype=float)
         rc_dims = dims[: rc.ndim] if rc.ndim < len(dims) else dims
@@ -409,8 +419,7 @@ def measured_stack(
         elif ct.ndim > 1:
             raise _err("stack", "count_time must be a scalar or one-dimensional")
         data_vars["count_time"] = xr.Variable(ct_dims, ct, {"units": "s", "long_name": "dwell time"})
-    ds = xr.Dataset(data_vars, coords=coords, attrs=dict(attrs or {}))
-    return validate_stack(ds)
+    return data_vars
 
 
 def validate_stack(obj: xr.Dataset | xr.DataArray, *, variable: str = "counts"):

@@ -60,6 +60,7 @@ from spinscope.acquisition.protocols import FrameCamera, TextureEvolution
 from spinscope.atomic import atomic_path
 from spinscope.errors import ConfigError, OutputExistsError
 from spinscope.io import write_nexus
+from spinscope.timing import sigma_to_fwhm
 from spinscope.units import parse_quantity
 
 __all__ = ["DelayScan", "cross_correlation_fwhm", "run_delay_scan"]
@@ -80,7 +81,7 @@ def cross_correlation_fwhm(pump: float, probe: float, jitter_rms: float = 0.0) -
     float
         ``sqrt(pump^2 + probe^2 + (2 sqrt(2 ln 2) jitter)^2)`` [s].
     """
-    return math.sqrt(pump**2 + probe**2 + (2.0 * math.sqrt(2.0 * math.log(2.0)) * jitter_rms) ** 2)
+    return math.sqrt(pump**2 + probe**2 + sigma_to_fwhm(jitter_rms) ** 2)
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,10 @@ def run_delay_scan(
 ) -> dict[str, Any]:
     """Acquire a delay scan and write it as a NeXus file (module notes).
 
-    Twelve parameters: the instrument, the sample's evolution and the plan, then keyword-only options
-    of the run (output file, what to embed, resume, callbacks), each with a default, set by name like a
-    configuration; grouping them would only move the same names into another object.
+    Size: twelve parameters: the instrument, the sample's evolution and the plan, then keyword-only
+    options of the run (output file, what to embed, resume, callbacks), each with a default, set by
+    name like a configuration; grouping them would only move the same names into another object. The
+    length is this docstring: the body (about 35 lines) delegates to ``_acquire`` and ``_data_vars``.
 
     Parameters
     ----------

@@ -80,6 +80,11 @@ def plan(
     With CONFIG (an STXM experiment file) flux, transmission, pixels, channels, dwell and ring come
     from the file, the signal from its [plan] section or its scenario, and the resolution and
     time-resolution budgets are added.
+
+    \f
+    Size: 11 parameters because typer makes one command-line option of each parameter (the CONFIG
+    argument and one option per input of :func:`spinscope.planning.stxm_budget.plan_stxm`). The
+    body stays thin: it parses the options, makes one library call and prints the result.
     """
     if config is not None:
         from spinscope.workflows.stxm import plan_from_config

@@ -165,8 +165,9 @@ def analyze(
 
     Writes a NeXus file of profiles and fits, a JSON of the results, figures and a movie into OUTPUT.
     \f
-    Why 20 parameters: typer makes one command-line option of each parameter, and every option of
-    :class:`~spinscope.workflows.xrms_analysis.XrmsAnalysisOptions` is offered on the command line.
+    Size: 20 parameters because typer makes one command-line option of each parameter, and every
+    option of :class:`~spinscope.workflows.xrms_analysis.XrmsAnalysisOptions` is offered on the
+    command line.
     The body stays thin: it builds the options object, makes one library call and prints the result.
     """
     from spinscope.workflows.xrms_analysis import XrmsAnalysisOptions, analyze_xrms

@@ -10,15 +10,13 @@ from spinscope.cli._common import emit
 
 
 def positive_quantity(value: str, dimension: str, option: str, *, allow_zero: bool = False) -> float:
-    """Parse a unit string of an option and require it to be positive (or zero when allowed)."""
-    from spinscope.errors import UnitError
-    from spinscope.units import parse_quantity
+    """Parse a unit string of an option and require it to be positive (or zero when allowed).
 
-    v = parse_quantity(value, dimension, field=option)
-    if v < 0 or (v == 0 and not allow_zero):
-        kind = "non-negative" if allow_zero else "positive"
-        raise UnitError(f"{option}: expected a {kind} {dimension}, got {value!r}")
-    return v
+    The shared :func:`spinscope.units.parse_positive` under the option's name, e.g. ``--diameter``.
+    """
+    from spinscope.units import parse_positive
+
+    return parse_positive(value, dimension, option, allow_zero=allow_zero)
 
 
 def zoneplate(

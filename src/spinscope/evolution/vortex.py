@@ -272,6 +272,28 @@ def landau_profile(x, y, *, half_width, core, centre=0j, polarity=1, chirality=1
     return m if np.ndim(centre) else m[0]
 
 
+def _movie_grid(r: float, dx: float, margin: float) -> np.ndarray:
+    """Cell centres [m] of the square grid of a movie: the disk of radius ``r`` [m] plus a ``margin``
+    (fraction of the diameter), cells of ``dx`` [m], at most 4096 per side."""
+    half = r * (1.0 + 2.0 * float(margin))
+    n = int(math.ceil(2.0 * half / dx))
+    if n > 4096:
+        raise ConfigError(f"cell: {n} x {n} cells for this disk; choose a larger cell")
+    return (np.arange(n) - (n - 1) / 2.0) * dx
+
+
+def _movie_profile(shape: str, coords, r: float, b: float, xc, polarity: int, chirality: int):
+    """Frames ``(time, y, x, 3)`` of a ``"disk"`` (radius ``r`` [m]) or ``"square"`` (half side ``r``)
+    with core radius ``b`` [m] at the complex core positions ``xc`` [m]."""
+    if shape == "disk":
+        return vortex_profile(coords, coords, radius=r, core=b, centre=xc, polarity=polarity,
+                              chirality=chirality)
+    if shape == "square":
+        return landau_profile(coords, coords, half_width=r, core=b, centre=xc, polarity=polarity,
+                              chirality=chirality)
+    raise ConfigError(f"shape: expected 'disk' or 'square', got {shape!r}")
+
+
 def vortex_gyration_movie(
     *,
     radius: float,
@@ -329,17 +351,18 @@ def vortex_gyration_movie(
         zero outside; attributes give every parameter plus ``gyrotropic_frequency``,
         ``core_radius`` and ``damping_ratio`` and the core positions ``core_x``, ``core_y`` [m] as
         coordinates on ``time``.
+
+    Size: a public physics function whose keyword-only parameters are each one physical quantity with
+    its unit (geometry [m], drive [Hz, rad], material constants [A/m, J/m, 1]) or a sign of the
+    vortex; they are recorded one by one in the attributes, so they stay separate keywords. The
+    length is this docstring: the body (about 30 lines) delegates the grid and the profile.
     """
     r = _pos(radius, "radius")
     dx = _pos(cell, "cell")
     t = np.atleast_1d(np.asarray(times, dtype=float))
     if t.ndim != 1 or t.size < 1:
         raise ConfigError("times: expected a 1-D array of frame times [s]")
-    half = r * (1.0 + 2.0 * float(margin))
-    n = int(math.ceil(2.0 * half / dx))
-    if n > 4096:
-        raise ConfigError(f"cell: {n} x {n} cells for this disk; choose a larger cell")
-    coords = (np.arange(n) - (n - 1) / 2.0) * dx
+    coords = _movie_grid(r, dx, margin)
     b = core_radius(thickness, ms, exchange)
     fg = gyrotropic_frequency(r, thickness, ms)
     d = damping_ratio(alpha, r, b)
@@ -347,29 +370,13 @@ def vortex_gyration_movie(
     xc = thiele_orbit(t, drive_frequency=f, gyrotropic_frequency=fg, damping_ratio=d, polarity=polarity,
                       chirality=chirality, gyration_radius=gyration_radius,
                       drive_direction=drive_direction)
-    if shape == "disk":
-        m = vortex_profile(coords, coords, radius=r, core=b, centre=xc, polarity=polarity,
-                           chirality=chirality)
-    elif shape == "square":
-        m = landau_profile(coords, coords, half_width=r, core=b, centre=xc, polarity=polarity,
-                           chirality=chirality)
-    else:
-        raise ConfigError(f"shape: expected 'disk' or 'square', got {shape!r}")
+    m = _movie_profile(shape, coords, r, b, xc, polarity, chirality)
     attrs = {
         "model": "vortex gyration (Thiele, two-vortex side-charges-free profile, Usov core)",
-        "radius": r,
-        "shape": shape,
-        "thickness": float(thickness),
-        "ms": float(ms),
-        "exchange": float(exchange),
-        "alpha": float(alpha),
-        "polarity": int(polarity),
-        "chirality": int(chirality),
-        "drive_frequency": f,
-        "gyration_radius": float(gyration_radius),
-        "gyrotropic_frequency": fg,
-        "core_radius": b,
-        "damping_ratio": d,
+        "radius": r, "shape": shape, "thickness": float(thickness), "ms": float(ms),
+        "exchange": float(exchange), "alpha": float(alpha), "polarity": int(polarity),
+        "chirality": int(chirality), "drive_frequency": f, "gyration_radius": float(gyration_radius),
+        "gyrotropic_frequency": fg, "core_radius": b, "damping_ratio": d,
         "reference": "Guslienko et al., J. Appl. Phys. 91, 8037 (2002); Usov & Peschany, JMMM 118, "
         "L290 (1993)",
     }

@@ -16,6 +16,7 @@ import numpy as np
 from spinscope.micromagnetics.constants import MU0
 from spinscope.micromagnetics.errors import ParameterError
 from spinscope.micromagnetics.mesh import Mesh
+from spinscope.timing import fwhm_to_sigma
 
 __all__ = [
     "FIELD_KINDS",
@@ -107,7 +108,7 @@ class PulseField(_FieldBase):
 
     def envelope(self, t: float) -> float:
         if self.shape == "gaussian":
-            sig = self.duration / (2.0 * math.sqrt(2.0 * math.log(2.0)))
+            sig = fwhm_to_sigma(self.duration)
             return math.exp(-0.5 * ((t - self.t0) / sig) ** 2)
         if self.shape == "sinc":
             x = 2.0 * math.pi * (t - self.t0) / self.duration

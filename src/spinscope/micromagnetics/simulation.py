@@ -733,8 +733,8 @@ class Simulation:
 
         Notes
         -----
-        Twelve keywords, beyond the ~10 a function should take: they are the ``[run]`` table of a
-        scenario (times, tolerance, solver, checkpointing) plus ``progress`` and ``observer``, all
+        Size: twelve keywords, beyond the ~10 a function should take: they are the ``[run]`` table of
+        a scenario (times, tolerance, solver, checkpointing) plus ``progress`` and ``observer``, all
         optional and independent; grouping them in an object would only move the list.
         """
         if max_err is not None:

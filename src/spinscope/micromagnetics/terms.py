@@ -246,9 +246,9 @@ def from_parameters(
 ) -> tuple[Material, list, list]:
     """The material, terms and torques of the flat keyword form ``Simulation(mesh, Ms=..., ...)``.
 
-    This is the one place that takes every parameter as a keyword (14 of them): it is the
-    translation of the flat form, kept so that short scripts (``Simulation(mesh, Ms=8e5,
-    A=1.3e-11)``) keep working; new code composes terms directly.
+    Size: this is the one place that takes every parameter as a keyword (14 of them, each a material
+    constant with its unit or one term): it is the translation of the flat form, kept so that short
+    scripts (``Simulation(mesh, Ms=8e5, A=1.3e-11)``) keep working; new code composes terms directly.
 
     Parameters
     ----------

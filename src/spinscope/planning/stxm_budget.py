@@ -253,12 +253,8 @@ def plan_stxm(
     phi = _check(flux, "flux")
     t = _check(transmission, "transmission", hi=1.0)
     eta = _check(detector_efficiency, "detector_efficiency", hi=1.0)
-    npix = int(pixels)
-    if npix < 1 or npix != pixels:
-        raise ConfigError(f"pixels: expected a positive integer, got {pixels!r}")
-    nch = int(channels)
-    if nch < 1 or nch != channels:
-        raise ConfigError(f"channels: expected a positive integer, got {channels!r}")
+    npix = _count(pixels, "pixels")
+    nch = _count(channels, "channels")
     per_channel = photons_for_snr(s, k)
     per_pixel = per_channel * nch
     rate = phi * t * eta
@@ -279,15 +275,27 @@ def plan_stxm(
         total_time=time_per_pixel * npix,
     )
     if dwell is not None:
-        dw = _check(dwell, "dwell")
-        if ring is not None and dw < ring.revolution_period * (1 - 1e-12):
-            raise ConfigError(
-                f"dwell: {dw:.3g} s is shorter than one revolution of {ring.name} "
-                f"({ring.revolution_period:.3g} s), so not every bunch and phase is sampled; use a "
-                f"dwell of at least {ring.revolution_period:.3g} s"
-            )
-        scans = max(1, math.ceil(time_per_pixel / dw - 1e-9))
-        out["dwell"] = dw
-        out["scans"] = scans
-        out["total_time"] = scans * dw * npix
+        out.update(_scans(dwell, ring, time_per_pixel, npix))
     return out
+
+
+def _count(value, name: str) -> int:
+    """``value`` as a positive integer (pixels, channels); a ConfigError naming ``name`` otherwise."""
+    n = int(value)
+    if n < 1 or n != value:
+        raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
+    return n
+
+
+def _scans(dwell, ring: StorageRing | None, time_per_pixel: float, npix: int) -> dict:
+    """Scans of ``dwell`` [s] per pixel that cover ``time_per_pixel`` [s] (the dwell must last one
+    revolution of ``ring``): ``dwell``, ``scans`` and the resulting ``total_time`` [s]."""
+    dw = _check(dwell, "dwell")
+    if ring is not None and dw < ring.revolution_period * (1 - 1e-12):
+        raise ConfigError(
+            f"dwell: {dw:.3g} s is shorter than one revolution of {ring.name} "
+            f"({ring.revolution_period:.3g} s), so not every bunch and phase is sampled; use a "
+            f"dwell of at least {ring.revolution_period:.3g} s"
+        )
+    scans = max(1, math.ceil(time_per_pixel / dw - 1e-9))
+    return {"dwell": dw, "scans": scans, "total_time": scans * dw * npix}

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ from spinscope.errors import ConfigError, FileFormatError
 from spinscope.io import read_nexus
 from spinscope.io.ovf import read_ovf
 from spinscope.rng import generator_and_seed
-from spinscope.units import parse_quantity
+from spinscope.units import parse_positive
 
 __all__ = [
     "WALL_TYPES",
@@ -79,13 +80,6 @@ _SH_CELLS_PER_PERIOD = 8
 # argument helpers
 
 
-def _length(value: Any, field: str, *, positive: bool = True) -> float:
-    out = parse_quantity(value, "length", field=field)
-    if positive and not out > 0:
-        raise ConfigError(f"{field}: expected a positive length such as '20 nm', got {value!r}")
-    return out
-
-
 def _shape(shape: Any) -> tuple[int, int]:
     try:
         ny, nx = (int(v) for v in shape)
@@ -99,11 +93,12 @@ def _shape(shape: Any) -> tuple[int, int]:
 def _cell(cell: Any) -> tuple[float, float]:
     """Cell size as (dy, dx) [m] from a scalar, a string or a pair."""
     if isinstance(cell, str) or np.ndim(cell) == 0:
-        d = _length(cell, "cell")
+        d = parse_positive(cell, "length", "cell")
         return d, d
     if len(cell) != 2:
         raise ConfigError(f"cell: expected one length or a pair (dy, dx), got {cell!r}")
-    return _length(cell[0], "cell[0] (dy)"), _length(cell[1], "cell[1] (dx)")
+    return (parse_positive(cell[0], "length", "cell[0] (dy)"),
+            parse_positive(cell[1], "length", "cell[1] (dx)"))
 
 
 def _wall(wall_type: str, chirality: int) -> tuple[str, int]:
@@ -212,8 +207,8 @@ def stripe_domains(
     """
     ny, nx = _shape(shape)
     dy, dx = _cell(cell)
-    p = _length(period, "period")
-    w = _length(wall_width, "wall_width")
+    p = parse_positive(period, "length", "period")
+    w = parse_positive(wall_width, "length", "wall_width")
     wt, ch = _wall(wall_type, chirality)
     if w > p / 4:
         raise ConfigError(
@@ -261,6 +256,66 @@ def _fourier_upsample(spec: np.ndarray, nyc: int, nxc: int, ny: int, nx: int) ->
     out[:hy, :hx] = spec[:hy, :hx]
     out[ny - hy :, :hx] = spec[nyc - hy :, :hx]
     return out * ((ny * nx) / (nyc * nxc))
+
+
+@dataclass(frozen=True)
+class _SwiftHohenberg:
+    """Semi-implicit relaxation of the Swift-Hohenberg model (Swift & Hohenberg, Phys. Rev. A 15, 319
+    (1977)) in units of the selected wavenumber ``q0 = 2 pi / period``.
+
+    Attributes
+    ----------
+    epsilon
+        Distance from onset [dimensionless].
+    steps
+        Number of time steps.
+    time_step
+        Time step in units of ``1 / q0^4`` [dimensionless].
+    """
+
+    epsilon: float
+    steps: int
+    time_step: float
+
+    def __post_init__(self) -> None:
+        if not (self.epsilon > 0 and self.steps >= 1 and self.time_step > 0):
+            raise ConfigError("epsilon, steps and time_step must be positive")
+
+    def relax(self, ny: int, nx: int, dy: float, dx: float, period: float, gen) -> np.ndarray:
+        """Half-plane spectrum ``(ny, nx // 2 + 1)`` of the relaxed order parameter on the full grid.
+
+        The model runs on a grid coarsened to a few cells per ``period`` [m] (cells ``dy``, ``dx``
+        [m]) from white noise of ``gen``, then is Fourier-upsampled to ``(ny, nx)``.
+        """
+        epsilon, time_step = self.epsilon, self.time_step
+        fy, fx = _coarsening(ny, period / dy), _coarsening(nx, period / dx)
+        nyc, nxc = ny // fy, nx // fx
+        q0 = 2 * np.pi / period
+        ky = 2 * np.pi * sfft.fftfreq(nyc, dy * fy) / q0
+        kx = 2 * np.pi * sfft.rfftfreq(nxc, dx * fx) / q0
+        k2 = ky[:, None] ** 2 + kx[None, :] ** 2
+        denom = 1.0 + time_step * (1.0 - k2) ** 2
+        psi = 0.1 * gen.standard_normal((nyc, nxc))
+        spec = sfft.rfft2(psi)
+        for _ in range(int(self.steps)):
+            psi = sfft.irfft2(spec, s=(nyc, nxc))
+            spec = (spec + time_step * sfft.rfft2(epsilon * psi - psi**3)) / denom
+        return spec if (fy, fx) == (1, 1) else _fourier_upsample(spec, nyc, nxc, ny, nx)
+
+
+def _labyrinth_distance(full, ny: int, nx: int, dy: float, dx: float, period: float, net: float):
+    """Signed distance to the walls [m] and the order parameter's gradient ``(gy, gx)`` from its
+    spectrum ``full``; the cut level puts the area fraction ``(1 + net) / 2`` in up domains."""
+    q0 = 2 * np.pi / period
+    kyf = 2 * np.pi * sfft.fftfreq(ny, dy)
+    kxf = 2 * np.pi * sfft.rfftfreq(nx, dx)
+    psi = sfft.irfft2(full, s=(ny, nx))
+    gy = sfft.irfft2(1j * kyf[:, None] * full, s=(ny, nx))
+    gx = sfft.irfft2(1j * kxf[None, :] * full, s=(ny, nx))
+    # cut level: the fraction (1 + net) / 2 of the area is up
+    level = float(np.quantile(psi, (1.0 - float(net)) / 2.0))
+    gn = np.hypot(gx, gy)
+    return np.arctan2(q0 * (psi - level), gn) / q0, gy, gx
 
 
 def labyrinth_domains(
@@ -311,11 +366,15 @@ def labyrinth_domains(
     -------
     xarray.DataArray
         Unit magnetisation ``(y, x, component)``; ``attrs`` record the model parameters and the seed.
+
+    Size: eleven parameters: the grid, the texture's physical lengths [m] and wall kind, the seed
+    and the model's three controls, each independent and recorded by name in ``attrs``; the
+    relaxation itself is ``_SwiftHohenberg``.
     """
     ny, nx = _shape(shape)
     dy, dx = _cell(cell)
-    p = _length(period, "period")
-    w = _length(wall_width, "wall_width")
+    p = parse_positive(period, "length", "period")
+    w = parse_positive(wall_width, "length", "wall_width")
     wt, ch = _wall(wall_type, chirality)
     if p < 4 * max(dx, dy):
         raise ConfigError(f"period: {p:.3g} m spans fewer than 4 cells; use a finer cell or a longer period")
@@ -325,44 +384,15 @@ def labyrinth_domains(
         )
     if not -1.0 < float(net_magnetisation) < 1.0:
         raise ConfigError(f"net_magnetisation: expected a value in (-1, 1), got {net_magnetisation!r}")
-    if not (epsilon > 0 and steps >= 1 and time_step > 0):
-        raise ConfigError("epsilon, steps and time_step must be positive")
+    model = _SwiftHohenberg(epsilon, steps, time_step)
     gen, seed = generator_and_seed(rng)
-
-    fy, fx = _coarsening(ny, p / dy), _coarsening(nx, p / dx)
-    nyc, nxc = ny // fy, nx // fx
-    q0 = 2 * np.pi / p
-    ky = 2 * np.pi * sfft.fftfreq(nyc, dy * fy) / q0
-    kx = 2 * np.pi * sfft.rfftfreq(nxc, dx * fx) / q0
-    k2 = ky[:, None] ** 2 + kx[None, :] ** 2
-    denom = 1.0 + time_step * (1.0 - k2) ** 2
-    psi = 0.1 * gen.standard_normal((nyc, nxc))
-    spec = sfft.rfft2(psi)
-    for _ in range(int(steps)):
-        psi = sfft.irfft2(spec, s=(nyc, nxc))
-        spec = (spec + time_step * sfft.rfft2(epsilon * psi - psi**3)) / denom
-
-    full = spec if (fy, fx) == (1, 1) else _fourier_upsample(spec, nyc, nxc, ny, nx)
-    kyf = 2 * np.pi * sfft.fftfreq(ny, dy)
-    kxf = 2 * np.pi * sfft.rfftfreq(nx, dx)
-    psi = sfft.irfft2(full, s=(ny, nx))
-    gy = sfft.irfft2(1j * kyf[:, None] * full, s=(ny, nx))
-    gx = sfft.irfft2(1j * kxf[None, :] * full, s=(ny, nx))
-    # cut level: the fraction (1 + net) / 2 of the area is up
-    level = float(np.quantile(psi, (1.0 - float(net_magnetisation)) / 2.0))
-    gn = np.hypot(gx, gy)
-    dist = np.arctan2(q0 * (psi - level), gn) / q0
+    full = model.relax(ny, nx, dy, dx, p, gen)
+    dist, gy, gx = _labyrinth_distance(full, ny, nx, dy, dx, p, net_magnetisation)
     m = _assemble(dist, gy, gx, wall_width=w, wall_type=wt, chirality=ch)
     attrs = {
-        "texture": "labyrinth",
-        "model": "Swift-Hohenberg (Swift & Hohenberg, Phys. Rev. A 15, 319 (1977))",
-        "period": p,
-        "wall_width": w,
-        "wall_type": wt,
-        "chirality": ch,
-        "net_magnetisation": float(net_magnetisation),
-        "epsilon": float(epsilon),
-        "steps": int(steps),
+        "texture": "labyrinth", "model": "Swift-Hohenberg (Swift & Hohenberg, Phys. Rev. A 15, 319 (1977))",
+        "period": p, "wall_width": w, "wall_type": wt, "chirality": ch,
+        "net_magnetisation": float(net_magnetisation), "epsilon": float(epsilon), "steps": int(steps),
         "time_step": float(time_step),
         "seed": seed if seed is not None else "",  # "" when a Generator was passed in
     }
@@ -371,6 +401,37 @@ def labyrinth_domains(
 
 # --------------------------------------------------------------------------------------------------
 # bubbles
+
+
+def _nearest_site(y, x, a: float, angle: float):
+    """Nearest site of a hexagonal lattice (period ``a`` [m], first vector at ``angle`` [rad] from
+    +x, a site at the origin) to each point ``(y, x)`` [m].
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Squared distance [m^2] and the offsets ``rx``, ``ry`` [m] of each point from its site.
+    """
+    a1 = a * np.array([math.cos(angle), math.sin(angle)])
+    a2 = a * np.array([math.cos(angle + np.pi / 3), math.sin(angle + np.pi / 3)])
+    inv = np.linalg.inv(np.column_stack([a1, a2]))
+    f1 = inv[0, 0] * x + inv[0, 1] * y
+    f2 = inv[1, 0] * x + inv[1, 1] * y
+    b1, b2 = np.floor(f1), np.floor(f2)
+    best = np.full(np.broadcast_shapes(f1.shape, f2.shape), np.inf)
+    rx = np.zeros_like(best)
+    ry = np.zeros_like(best)
+    for i in (0.0, 1.0):
+        for j in (0.0, 1.0):
+            cx = (b1 + i) * a1[0] + (b2 + j) * a2[0]
+            cy = (b1 + i) * a1[1] + (b2 + j) * a2[1]
+            ddx, ddy = x - cx, y - cy
+            r2 = ddx**2 + ddy**2
+            take = r2 < best
+            best = np.where(take, r2, best)
+            rx = np.where(take, ddx, rx)
+            ry = np.where(take, ddy, ry)
+    return best, rx, ry
 
 
 def bubble_lattice(
@@ -416,35 +477,15 @@ def bubble_lattice(
     """
     ny, nx = _shape(shape)
     dy, dx = _cell(cell)
-    a = _length(period, "period")
-    r0 = _length(radius, "radius")
-    w = _length(wall_width, "wall_width")
+    a = parse_positive(period, "length", "period")
+    r0 = parse_positive(radius, "length", "radius")
+    w = parse_positive(wall_width, "length", "wall_width")
     wt, ch = _wall(wall_type, chirality)
     if core not in (1, -1):
         raise ConfigError(f"core: expected +1 or -1, got {core!r}")
     if r0 >= a / 2:
         raise ConfigError(f"radius: {r0:.3g} m must be less than half the period ({a / 2:.3g} m)")
-    y = _coords(ny, dy)[:, None]
-    x = _coords(nx, dx)[None, :]
-    a1 = a * np.array([math.cos(angle), math.sin(angle)])
-    a2 = a * np.array([math.cos(angle + np.pi / 3), math.sin(angle + np.pi / 3)])
-    inv = np.linalg.inv(np.column_stack([a1, a2]))
-    f1 = inv[0, 0] * x + inv[0, 1] * y
-    f2 = inv[1, 0] * x + inv[1, 1] * y
-    b1, b2 = np.floor(f1), np.floor(f2)
-    best = np.full(np.broadcast_shapes(f1.shape, f2.shape), np.inf)
-    rx = np.zeros_like(best)
-    ry = np.zeros_like(best)
-    for i in (0.0, 1.0):
-        for j in (0.0, 1.0):
-            cx = (b1 + i) * a1[0] + (b2 + j) * a2[0]
-            cy = (b1 + i) * a1[1] + (b2 + j) * a2[1]
-            ddx, ddy = x - cx, y - cy
-            r2 = ddx**2 + ddy**2
-            take = r2 < best
-            best = np.where(take, r2, best)
-            rx = np.where(take, ddx, rx)
-            ry = np.where(take, ddy, ry)
+    best, rx, ry = _nearest_site(_coords(ny, dy)[:, None], _coords(nx, dx)[None, :], a, angle)
     r = np.sqrt(best)
     dist = core * (r0 - r)
     m = _assemble(dist, -core * ry, -core * rx, wall_width=w, wall_type=wt, chirality=ch)

@@ -76,6 +76,7 @@ import math
 
 import numpy as np
 
+from spinscope.constants import K_B
 from spinscope.errors import ConfigError, DataRangeError, MaterialError
 
 __all__ = [
@@ -85,7 +86,6 @@ __all__ = [
     "koopmans_rate",
 ]
 
-K_B = 1.380649e-23
 #: Model names.
 MODELS = ("2TM", "3TM", "M3TM")
 
@@ -216,53 +216,73 @@ class System:
         self.species = [s.name for s in material.species]
         self.ns_m = 0  # number of dynamic magnetisation variables
         if model == "3TM":
-            for name in ("C_s", "g_es"):
-                if getattr(material, name) is None:
-                    raise MaterialError(f"{name}: material {material.name!r} lacks the 3TM "
-                                        f"parameter {name}", field=name)
-            self.Cs = material.C_s
-            self.g_es = material.g_es
-            self.g_sp = material.g_sp or 0.0
+            self._init_spin_bath()
         if model == "M3TM":
-            if not material.species:
-                raise MaterialError(f"species: material {material.name!r} has no magnetic species "
-                                    "for the M3TM", field="species")
-            self.ns_m = len(material.species)
-            R = []
-            for i, s in enumerate(material.species):
-                if s.R is not None:
-                    R.append(s.R)
-                elif None not in (s.a_sf, s.T_D, s.atomic_volume):
-                    R.append(koopmans_rate(s.a_sf, material.g_ep, s.T_C, s.atomic_volume,
-                                           s.mu_at, s.T_D))
-                else:
-                    raise MaterialError(
-                        f"species[{i}].R: material {material.name!r} species {s.name!r} needs R, "
-                        "or a_sf, T_D and atomic_volume", field=f"species[{i}].R")
-            self.R = np.array(R)
-            self.TCi = np.array([s.T_C for s in material.species])
-            if self.ns_m == 2:
-                if material.lambda_ex is None:
-                    raise MaterialError(f"lambda_ex: two-sublattice material {material.name!r} "
-                                        "needs lambda_ex", field="lambda_ex")
-                self.lam = material.lambda_ex
-                w = np.array([s.fraction * s.mu_at for s in material.species])
-                self.wfac = w.mean() / w
-        if material.species:
-            self.x, self.J, self.Jx, self.TC = _exchange_setup(material)
-            if self.TC <= 0:
-                raise MaterialError("exchange: the mean-field Curie temperature is not positive",
-                                    field="exchange")
-            self.m_eq0 = equilibrium_magnetisation(material, self.T0)
-            if model == "M3TM" and np.all(self.m_eq0 < 1e-6):
-                raise DataRangeError(
-                    f"T0: {self.T0:g} K is above the mean-field Curie temperature "
-                    f"{self.TC:.0f} K of {material.name!r}: there is no magnetisation to quench "
-                    "(lower T0, or use model='2TM')", field="T0")
-        else:
+            self._init_m3tm()
+        self._init_magnetisation()
+        self._init_heat_sink(heat_sink)
+        self._init_layout()
+
+    def _init_spin_bath(self) -> None:
+        """3TM: spin-bath heat capacity and couplings (``C_s``, ``g_es`` required)."""
+        material = self.material
+        for name in ("C_s", "g_es"):
+            if getattr(material, name) is None:
+                raise MaterialError(f"{name}: material {material.name!r} lacks the 3TM "
+                                    f"parameter {name}", field=name)
+        self.Cs = material.C_s
+        self.g_es = material.g_es
+        self.g_sp = material.g_sp or 0.0
+
+    def _init_m3tm(self) -> None:
+        """M3TM: demagnetisation rates R [1/s] (given, or Koopmans' from ``a_sf``), Curie temperatures
+        [K] and, for two sublattices, the exchange coupling weights."""
+        material = self.material
+        if not material.species:
+            raise MaterialError(f"species: material {material.name!r} has no magnetic species "
+                                "for the M3TM", field="species")
+        self.ns_m = len(material.species)
+        R = []
+        for i, s in enumerate(material.species):
+            if s.R is not None:
+                R.append(s.R)
+            elif None not in (s.a_sf, s.T_D, s.atomic_volume):
+                R.append(koopmans_rate(s.a_sf, material.g_ep, s.T_C, s.atomic_volume,
+                                       s.mu_at, s.T_D))
+            else:
+                raise MaterialError(
+                    f"species[{i}].R: material {material.name!r} species {s.name!r} needs R, "
+                    "or a_sf, T_D and atomic_volume", field=f"species[{i}].R")
+        self.R = np.array(R)
+        self.TCi = np.array([s.T_C for s in material.species])
+        if self.ns_m == 2:
+            if material.lambda_ex is None:
+                raise MaterialError(f"lambda_ex: two-sublattice material {material.name!r} "
+                                    "needs lambda_ex", field="lambda_ex")
+            self.lam = material.lambda_ex
+            w = np.array([s.fraction * s.mu_at for s in material.species])
+            self.wfac = w.mean() / w
+
+    def _init_magnetisation(self) -> None:
+        """Mean-field exchange set-up and the equilibrium magnetisation at T0 (empty without species)."""
+        material = self.material
+        if not material.species:
             self.m_eq0 = np.zeros(0)
-        # heat sink
-        hs = material.heat_sink
+            return
+        self.x, self.J, self.Jx, self.TC = _exchange_setup(material)
+        if self.TC <= 0:
+            raise MaterialError("exchange: the mean-field Curie temperature is not positive",
+                                field="exchange")
+        self.m_eq0 = equilibrium_magnetisation(material, self.T0)
+        if self.model == "M3TM" and np.all(self.m_eq0 < 1e-6):
+            raise DataRangeError(
+                f"T0: {self.T0:g} K is above the mean-field Curie temperature "
+                f"{self.TC:.0f} K of {material.name!r}: there is no magnetisation to quench "
+                "(lower T0, or use model='2TM')", field="T0")
+
+    def _init_heat_sink(self, heat_sink: str | None) -> None:
+        """Heat flow out of the film: none, a cooling time [s] or a 1D substrate of ``n_cells``."""
+        hs = self.material.heat_sink
         self.sink = "none" if heat_sink == "none" else hs.kind
         self.nsub = 0
         if self.sink == "cooling_time":
@@ -274,7 +294,10 @@ class System:
             self.Csub = hs.substrate_heat_capacity
             self.G_if = 1.0 / (1.0 / hs.interface_conductance + self.dz / (2.0 * self.kap))
             self.bottom = hs.bottom
-        # layout
+
+    def _init_layout(self) -> None:
+        """State-vector layout (names and slices) and the static stiffness bound [1/s] of the heat flow."""
+        model = self.model
         names = ["Te", "Tp"]
         if model == "3TM":
             names.append("Ts")

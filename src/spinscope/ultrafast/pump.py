@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinscope.errors import DataRangeError, UnitError
+from spinscope.timing import fwhm_to_sigma
 from spinscope.units import parse_positive, parse_quantity
 
 __all__ = ["Pump", "absorbed_energy_density"]
@@ -97,7 +98,7 @@ class Pump:
     @property
     def sigma(self) -> float:
         """Standard deviation of the temporal Gaussian [s]."""
-        return self.duration / math.sqrt(8.0 * math.log(2.0))
+        return fwhm_to_sigma(self.duration)
 
     def temporal_profile(self, t):
         """Unit-area temporal profile g(t) [1/s] (integral over t is 1).

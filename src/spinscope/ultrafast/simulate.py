@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -206,6 +207,10 @@ def solve_pixels(material, absorbed, delays, *, pump=None, duration=50e-15, mode
         ``Te``, ``Tp`` (``Ts`` for the 3TM) of shape ``(n_delay, N)`` [K], ``m`` of shape
         ``(n_delay, n_species, N)`` (own frames), ``E_abs``, ``E_film``, ``E_out`` [J/m^3 of film],
         ``system`` and ``stats``.
+
+    Size: the vectorised core behind :func:`simulate_demagnetisation` takes the same model and
+    integrator keywords (``model``, ``T0``, ``heat_sink``, ``verify``, ``method``, ``lookup``), which
+    :func:`_solve_lookup` forwards unchanged; bundling them would change the public keyword API.
     """
     mat = resolve_material(material)
     system = System(mat, model=model, T0=T0, heat_sink=heat_sink)
@@ -216,12 +221,7 @@ def solve_pixels(material, absorbed, delays, *, pump=None, duration=50e-15, mode
                              heat_sink=heat_sink, verify=verify, method=method, **solver_options)
     absorbed = np.atleast_1d(np.asarray(absorbed, dtype=float))
     delays = np.asarray(delays, dtype=float)
-    if method == "auto":
-        long_run = delays.size and delays[-1] - pump.t0 > 20e-12
-        method = "implicit" if (absorbed.size <= 16 and long_run) else "rk4"
-    if method not in ("rk4", "implicit"):
-        raise ConfigError(f"method: expected 'rk4', 'implicit' or 'auto', got {method!r}",
-                          field="method")
+    method = _choose_method(method, absorbed, delays, pump)
     if method == "implicit":
         opts = {k: v for k, v in solver_options.items() if k in ("dt_pump", "rtol")}
         Y, stats = integrate_implicit(system, pump, absorbed, delays, **opts)
@@ -230,25 +230,48 @@ def solve_pixels(material, absorbed, delays, *, pump=None, duration=50e-15, mode
     stats["method"] = method
     res = _unpack(system, Y)
     if verify:
-        opts = dict(solver_options)
-        dtp = opts.pop("dt_pump", None) or pump.duration / 10.0
-        if method == "implicit":
-            Y2, st2 = integrate_implicit(system, pump, absorbed, delays, dt_pump=dtp / 2,
-                                         rtol=opts.get("rtol", 1e-8) / 100)
-        else:
-            Y2, st2 = integrate(system, pump, absorbed, delays, dt_pump=dtp / 2,
-                                growth=opts.pop("growth", 0.05) / 2,
-                                safety=opts.pop("safety", 2.5) / 2, **opts)
-        r2 = _unpack(system, Y2)
-        err = {"error_T": float(np.max(np.abs(r2["Te"] - res["Te"]) / r2["Te"])),
-               "error_Tp": float(np.max(np.abs(r2["Tp"] - res["Tp"]) / r2["Tp"]))}
-        if res["m"].size:
-            err["error_m"] = float(np.max(np.abs(r2["m"] - res["m"])))
-        stats.update(err)
-        stats["n_steps_fine"] = st2["n_steps"]
+        stats.update(_verification(system, pump, absorbed, delays, method, res, solver_options))
     res["system"] = system
     res["stats"] = stats
     return res
+
+
+def _choose_method(method: str, absorbed: np.ndarray, delays: np.ndarray, pump) -> str:
+    """Resolve ``method="auto"`` (implicit for <= 16 pixels running past 20 ps, else RK4) and check it."""
+    if method == "auto":
+        long_run = delays.size and delays[-1] - pump.t0 > 20e-12
+        method = "implicit" if (absorbed.size <= 16 and long_run) else "rk4"
+    if method not in ("rk4", "implicit"):
+        raise ConfigError(f"method: expected 'rk4', 'implicit' or 'auto', got {method!r}",
+                          field="method")
+    return method
+
+
+def _verification(system, pump, absorbed, delays, method: str, res: dict, solver_options: dict) -> dict:
+    """Repeat a solve with halved steps (RK4) or a 100x tighter tolerance (implicit).
+
+    Returns
+    -------
+    dict
+        ``error_T``, ``error_Tp`` (largest relative differences of Te, Tp [dimensionless]),
+        ``error_m`` (largest absolute difference of m, when there is one) and ``n_steps_fine``.
+    """
+    opts = dict(solver_options)
+    dtp = opts.pop("dt_pump", None) or pump.duration / 10.0
+    if method == "implicit":
+        Y2, st2 = integrate_implicit(system, pump, absorbed, delays, dt_pump=dtp / 2,
+                                     rtol=opts.get("rtol", 1e-8) / 100)
+    else:
+        Y2, st2 = integrate(system, pump, absorbed, delays, dt_pump=dtp / 2,
+                            growth=opts.pop("growth", 0.05) / 2,
+                            safety=opts.pop("safety", 2.5) / 2, **opts)
+    r2 = _unpack(system, Y2)
+    err = {"error_T": float(np.max(np.abs(r2["Te"] - res["Te"]) / r2["Te"])),
+           "error_Tp": float(np.max(np.abs(r2["Tp"] - res["Tp"]) / r2["Tp"]))}
+    if res["m"].size:
+        err["error_m"] = float(np.max(np.abs(r2["m"] - res["m"])))
+    err["n_steps_fine"] = st2["n_steps"]
+    return err
 
 
 _KEYS = ("Te", "Tp", "Ts", "m", "E_abs", "E_film", "E_out")
@@ -352,6 +375,11 @@ def simulate_demagnetisation(material, fluence, *, t_max=5e-12, delays=None, dur
         ``Tp`` (and ``Ts``) [K]; ``E_abs``, ``E_film``, ``E_out`` [J/m^3 of film]; ``m_eq0``
         (species); ``absorbed_fluence`` [J/m^2]; attributes with the model, material, pump and the
         energy-conservation error.
+
+    Size: the public entry point of the ultrafast model; its keyword-only parameters are the pump's
+    physical quantities with units (``duration``, ``wavelength``, ``t0``, ``spot_fwhm``), the pixel
+    coordinates and the model and integrator choices, named as in the ``[pump]`` and ``[solver]``
+    tables of the configuration file, so each stays a keyword of its own.
     """
     mat = resolve_material(material)
     pump = Pump(fluence=fluence, duration=duration, wavelength=wavelength, spot_fwhm=spot_fwhm,
@@ -360,40 +388,70 @@ def simulate_demagnetisation(material, fluence, *, t_max=5e-12, delays=None, dur
         t_max = parse_quantity(t_max, "time", field="t_max")
         delays = default_delays(t_max, pump)
     delays = np.asarray(delays, dtype=float)
-    spatial = y is not None or x is not None
-    if spatial:
+    grid = _PixelGrid.of(pump, y, x)
+    u = absorbed_energy_density(mat, grid.fluence.reshape(-1))
+    res = solve_pixels(mat, u, delays, pump=pump, model=model, T0=T0, heat_sink=heat_sink,
+                       verify=verify, method=method, lookup=lookup, **solver_options)
+    sp = res["system"].species if res["m"].shape[1] else []
+    return xr.Dataset(_demag_variables(res, grid, mat, u, delays.size, sp),
+                      coords=_demag_coords(grid, mat, delays, sp),
+                      attrs=_demag_attrs(res, mat, pump))
+
+
+@dataclass(frozen=True)
+class _PixelGrid:
+    """Pixels of :func:`simulate_demagnetisation`: one pixel, or a ``(y, x)`` map across the spot.
+
+    Attributes
+    ----------
+    fluence
+        Incident pump fluence per pixel [J/m^2], of the pixel shape (one element for one pixel).
+    y, x
+        Pixel-centre coordinates [m], or ``None`` for one pixel.
+    """
+
+    fluence: np.ndarray
+    y: np.ndarray | None = None
+    x: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, pump, y, x) -> _PixelGrid:
+        """The grid of ``y``, ``x`` [m] (both or neither) under ``pump``."""
+        if y is None and x is None:
+            return cls(np.array([pump.fluence]))
         if y is None or x is None:
             raise ConfigError("y, x: give both pixel coordinate arrays [m]", field="y")
         y = np.asarray(y, dtype=float)
         x = np.asarray(x, dtype=float)
-        fmap = pump.fluence_map(y, x)
-    else:
-        fmap = np.array([pump.fluence])
-    u = absorbed_energy_density(mat, fmap.reshape(-1))
-    res = solve_pixels(mat, u, delays, pump=pump, model=model, T0=T0, heat_sink=heat_sink,
-                       verify=verify, method=method, lookup=lookup, **solver_options)
-    system = res["system"]
-    sp = system.species if res["m"].shape[1] else []
-    n_d = delays.size
-    if spatial:
-        shape_px = (y.size, x.size)
-        px_dims = ("y", "x")
-    else:
-        shape_px = ()
-        px_dims = ()
+        return cls(pump.fluence_map(y, x), y, x)
 
-    def px(a, lead):
-        return a.reshape(lead + shape_px)
+    @property
+    def dims(self) -> tuple[str, ...]:
+        """Pixel dims: ``("y", "x")`` for a map, ``()`` for one pixel."""
+        return () if self.y is None else ("y", "x")
 
+    def shape(self, a, lead: tuple[int, ...]) -> np.ndarray:
+        """``a`` reshaped to the leading shape ``lead`` followed by the pixel shape."""
+        return a.reshape(lead + (() if self.y is None else (self.y.size, self.x.size)))
+
+
+def _demag_coords(grid: _PixelGrid, mat, delays, sp) -> dict:
+    """Coordinates of the :func:`simulate_demagnetisation` Dataset (delay [s], species, y, x [m])."""
     coords = {"delay": ("delay", delays, {"units": "s", "long_name": "pump-probe delay"})}
     if sp:
         coords["species"] = ("species", np.array(sp), {"units": ""})
         coords["orientation"] = ("species", np.array(
             [-1 if s.antiparallel else 1 for s in mat.species]), {
             "units": "", "long_name": "sign of the species' ground-state direction"})
-    if spatial:
-        coords["y"] = ("y", y, {"units": "m"})
-        coords["x"] = ("x", x, {"units": "m"})
+    if grid.y is not None:
+        coords["y"] = ("y", grid.y, {"units": "m"})
+        coords["x"] = ("x", grid.x, {"units": "m"})
+    return coords
+
+
+def _demag_variables(res, grid: _PixelGrid, mat, u, n_d: int, sp) -> dict:
+    """Data variables of the :func:`simulate_demagnetisation` Dataset from the solved pixels."""
+    px, px_dims = grid.shape, grid.dims
     dvars = {
         "Te": (("delay",) + px_dims, px(res["Te"], (n_d,)),
                {"units": "K", "long_name": "electron temperature"}),
@@ -407,7 +465,7 @@ def simulate_demagnetisation(material, fluence, *, t_max=5e-12, delays=None, dur
                   {"units": "J/m^3", "long_name": "energy that left the film"}),
         "absorbed_fluence": (px_dims, px(u * mat.thickness, ()),
                              {"units": "J/m^2", "long_name": "absorbed fluence"}),
-        "incident_fluence": (px_dims, px(fmap.reshape(-1), ()),
+        "incident_fluence": (px_dims, px(grid.fluence.reshape(-1), ()),
                              {"units": "J/m^2", "long_name": "incident pump fluence"}),
     }
     if "Ts" in res:
@@ -416,8 +474,14 @@ def simulate_demagnetisation(material, fluence, *, t_max=5e-12, delays=None, dur
     if sp:
         dvars["m"] = (("delay", "species") + px_dims, px(res["m"], (n_d, len(sp))),
                       {"units": "", "long_name": "reduced magnetisation (own frame)"})
-        dvars["m_eq0"] = (("species",), system.m_eq0,
+        dvars["m_eq0"] = (("species",), res["system"].m_eq0,
                           {"units": "", "long_name": "equilibrium magnetisation at T0"})
+    return dvars
+
+
+def _demag_attrs(res, mat, pump) -> dict:
+    """Attributes of the :func:`simulate_demagnetisation` Dataset: model, pump, energy error, stats."""
+    system = res["system"]
     e_abs = res["E_abs"][-1]
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.abs(res["E_film"][-1] + res["E_out"][-1] - e_abs) / e_abs
@@ -442,7 +506,7 @@ def simulate_demagnetisation(material, fluence, *, t_max=5e-12, delays=None, dur
     for k in ("error_T", "error_Tp", "error_m", "lookup", "lookup_error_m", "lookup_error_T"):
         if k in res["stats"]:
             attrs[k] = res["stats"][k]
-    return xr.Dataset(dvars, coords=coords, attrs=attrs)
+    return attrs
 
 
 # --------------------------------------------------------------------------------------------------

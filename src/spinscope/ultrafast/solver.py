@@ -19,6 +19,7 @@ bounded for N = 1e6.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -66,6 +67,10 @@ def integrate(system, pump, u, delays, *, dt_pump=None, growth=0.05, safety=2.5,
         ``(Y, stats)``: ``Y`` of shape ``(len(delays), n_out, N)`` holding the rows of
         ``system.out_names`` (:meth:`System.output`), and a dict with ``n_steps`` (per chunk, the
         largest) and ``t_start`` [s].
+
+    Size: each keyword-only parameter is one documented bound of the step-size rule (module notes)
+    or one execution option, reached by users through ``**solver_options`` of
+    :func:`~spinscope.ultrafast.simulate.solve_pixels`; bundling them would change that keyword API.
     """
     delays = np.asarray(delays, dtype=float)
     if delays.ndim != 1 or delays.size < 2 or np.any(np.diff(delays) <= 0):
@@ -74,63 +79,14 @@ def integrate(system, pump, u, delays, *, dt_pump=None, growth=0.05, safety=2.5,
     u = np.asarray(u, dtype=float).reshape(-1)
     if np.any(~np.isfinite(u)) or np.any(u < 0):
         raise DataRangeError("fluence: absorbed energy must be finite and >= 0", field="fluence")
-    fwhm = pump.duration
-    if dt_pump is None:
-        dt_pump = fwhm / 10.0
-    if not dt_pump > 0:
-        raise DataRangeError(f"dt_pump: expected a positive step [s], got {dt_pump!r}",
-                             field="dt_pump")
-    if dt_pump > fwhm / 4.0:
-        raise DataRangeError(
-            f"dt_pump: a step of {dt_pump:.3g} s does not resolve the pump of FWHM {fwhm:.3g} s "
-            f"(need <= FWHM/4 = {fwhm / 4:.3g} s)", field="dt_pump")
-    t0 = pump.t0
-    win = 4.0 * fwhm
-    t_start = min(delays[0], t0 - win)
+    rule = _StepRule.for_pump(pump, dt_pump=dt_pump, growth=growth, safety=safety, dt_max=dt_max)
+    t_start = min(delays[0], rule.t0 - rule.win)
     n = u.size
     out = np.empty((delays.size, len(system.out_names), n), dtype=dtype)
 
     def run_chunk(c0: int) -> int:
         uc = u[c0:c0 + chunk]
-        sl = slice(c0, c0 + uc.size)
-        y = system.initial_state(uc.size)
-        t = t_start
-        k = 0
-        if delays[0] == t_start:
-            out[0, :, sl] = system.output(y)
-            k = 1
-        steps = 0
-        lam = system.stiffness(y)
-        while k < delays.size:
-            if t < t0 - win - 1e-6 * dt_pump:
-                h = (t0 - win) - t  # nothing happens before the pump: jump to its window
-            elif t < t0 + win:
-                h = dt_pump
-            else:
-                h = max(dt_pump, growth * (t - t0))
-            if dt_max is not None:
-                h = min(h, dt_max)
-            if steps % 4 == 0:
-                lam = system.stiffness(y)
-            h = min(h, safety / lam)
-            # land exactly on outputs
-            if t + h >= delays[k] - 1e-9 * h:
-                h = delays[k] - t
-                hit = True
-            else:
-                hit = False
-            y = _rk4(system, pump, uc, y, t, h)
-            steps += 1
-            t = delays[k] if hit else t + h
-            if hit:
-                row = system.output(y)
-                out[k, :, sl] = row
-                k += 1
-                while k < delays.size and delays[k] <= t:
-                    out[k, :, sl] = row
-                    k += 1
-            if steps > 50_000_000:  # pragma: no cover - guard against a runaway
-                raise RuntimeError("RK4: too many steps")
+        steps = _integrate_chunk(system, pump, uc, delays, t_start, rule, out[:, :, c0:c0 + uc.size])
         if progress is not None:
             progress(c0 + uc.size, n)
         return steps
@@ -144,6 +100,101 @@ def integrate(system, pump, u, delays, *, dt_pump=None, growth=0.05, safety=2.5,
     else:
         max_steps = max(run_chunk(c0) for c0 in starts)
     return out, {"n_steps": max_steps, "t_start": t_start}
+
+
+@dataclass(frozen=True)
+class _StepRule:
+    """The step-size rule of the module notes.
+
+    Attributes
+    ----------
+    t0
+        Time of the pump maximum [s].
+    win
+        Half-width of the pump window, 4 FWHM [s].
+    dt_pump
+        Largest step inside the pump window [s].
+    growth
+        Largest step after the pump as a fraction of the time since the pump [dimensionless].
+    safety
+        Bound of ``h lambda_max`` [dimensionless].
+    dt_max
+        Absolute largest step [s], or ``None``.
+    """
+
+    t0: float
+    win: float
+    dt_pump: float
+    growth: float
+    safety: float
+    dt_max: float | None
+
+    @classmethod
+    def for_pump(cls, pump, *, dt_pump, growth, safety, dt_max) -> _StepRule:
+        """Check ``dt_pump`` against the pump FWHM (default FWHM/10, at most FWHM/4) and build the rule."""
+        fwhm = pump.duration
+        if dt_pump is None:
+            dt_pump = fwhm / 10.0
+        if not dt_pump > 0:
+            raise DataRangeError(f"dt_pump: expected a positive step [s], got {dt_pump!r}",
+                                 field="dt_pump")
+        if dt_pump > fwhm / 4.0:
+            raise DataRangeError(
+                f"dt_pump: a step of {dt_pump:.3g} s does not resolve the pump of FWHM {fwhm:.3g} s "
+                f"(need <= FWHM/4 = {fwhm / 4:.3g} s)", field="dt_pump")
+        return cls(pump.t0, 4.0 * fwhm, dt_pump, growth, safety, dt_max)
+
+    def step(self, t: float, lam: float) -> float:
+        """Largest step [s] from time ``t`` [s] with stiffness bound ``lam`` [1/s]."""
+        t0, win = self.t0, self.win
+        if t < t0 - win - 1e-6 * self.dt_pump:
+            h = (t0 - win) - t  # nothing happens before the pump: jump to its window
+        elif t < t0 + win:
+            h = self.dt_pump
+        else:
+            h = max(self.dt_pump, self.growth * (t - t0))
+        if self.dt_max is not None:
+            h = min(h, self.dt_max)
+        return min(h, self.safety / lam)
+
+
+def _integrate_chunk(system, pump, uc, delays, t_start: float, rule: _StepRule, out) -> int:
+    """RK4 for the pixels ``uc`` [J/m^3] from ``t_start`` [s]; rows at ``delays`` go to ``out``.
+
+    ``out`` is the chunk's view ``(delay, n_out, pixels)`` of the full output; returns the number of
+    steps taken.
+    """
+    y = system.initial_state(uc.size)
+    t = t_start
+    k = 0
+    if delays[0] == t_start:
+        out[0] = system.output(y)
+        k = 1
+    steps = 0
+    lam = system.stiffness(y)
+    while k < delays.size:
+        if steps % 4 == 0:
+            lam = system.stiffness(y)
+        h = rule.step(t, lam)
+        # land exactly on outputs
+        if t + h >= delays[k] - 1e-9 * h:
+            h = delays[k] - t
+            hit = True
+        else:
+            hit = False
+        y = _rk4(system, pump, uc, y, t, h)
+        steps += 1
+        t = delays[k] if hit else t + h
+        if hit:
+            row = system.output(y)
+            out[k] = row
+            k += 1
+            while k < delays.size and delays[k] <= t:
+                out[k] = row
+                k += 1
+        if steps > 50_000_000:  # pragma: no cover - guard against a runaway
+            raise RuntimeError("RK4: too many steps")
+    return steps
 
 
 def _rk4(system, pump, u, y, t, h):

@@ -19,7 +19,8 @@ Figures show q in 1/nm and delays in fs, ps or ns (whichever suits the range); t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -399,6 +400,43 @@ def write_movie(
             f"path: writing {path.name} needs imageio-ffmpeg (pip install imageio-ffmpeg); use .gif",
             field="path",
         )
+    stack, delays = _movie_stack(frames, delays, mask, fps)
+    b = max(1, int(math.ceil(max(stack.shape[1:]) / max(16, int(max_size)))))
+    stack, norm = _movie_scale(_bin_frames(stack, b), log_scale)
+    fig, im, label = _movie_canvas(stack, cmap, norm)
+    f, unit = _time_unit(np.ptp(delays) if delays is not None and np.size(delays) > 1 else 1e-12)
+
+    images = []
+    with _frame_ticker(progress, stack.shape[0]) as tick:
+        for i in range(stack.shape[0]):
+            im.set_data(stack[i])
+            label.set_text(f"delay {delays[i] * f:.4g} {unit}" if delays is not None else f"frame {i}")
+            images.append(render_rgb(fig))
+            if tick is not None:
+                tick()
+    return write_rgb_movie(np.stack(images), path, fps=fps, overwrite=overwrite)
+
+
+@contextmanager
+def _frame_ticker(progress: bool | Callable[[], Any], n: int) -> Iterator[Callable[[], Any] | None]:
+    """The per-frame callback of ``progress``: a progress bar of ``n`` frames on stderr (``True``,
+    closed on leaving), the callable itself, or ``None``."""
+    if progress is True:
+        bar = Progress(True).__enter__()
+        bar.stage("movie", total=n)
+        try:
+            yield bar.advance
+        finally:
+            bar.__exit__(None, None, None)
+    elif callable(progress):
+        yield progress
+    else:
+        yield None
+
+
+def _movie_stack(frames, delays, mask, fps) -> tuple[np.ndarray, Any]:
+    """The checked stack ``(delay, y, x)`` [counts] with masked pixels set to NaN, and the delays [s]
+    (from a DataArray's ``delay`` coordinate when not given); ``fps`` [1/s] is checked too."""
     if isinstance(frames, xr.DataArray):
         if delays is None and "delay" in frames.coords and frames["delay"].ndim == 1:
             delays = frames["delay"].values
@@ -416,19 +454,22 @@ def write_movie(
             raise ConfigError(f"mask: shape {bad.shape} differs from the frames {stack.shape[1:]}",
                               field="mask")
         stack = np.where(bad[None], np.nan, stack)
-    b = max(1, int(math.ceil(max(stack.shape[1:]) / max(16, int(max_size)))))
-    stack = _bin_frames(stack, b)
+    return stack, delays
+
+
+def _movie_scale(stack: np.ndarray, log_scale: bool):
+    """One colour scale for the whole movie: the stack clipped to it (NaN at the bottom) and its norm."""
     valid = np.isfinite(stack)
     if log_scale:
         lo, hi = _log_limits(stack, valid)
-        norm = LogNorm(vmin=lo, vmax=hi)
-        stack = np.clip(np.where(valid, stack, lo), lo, hi)
-    else:
-        v = stack[valid]
-        lo, hi = (np.percentile(v, [0.5, 99.8]) if v.size else (0.0, 1.0))
-        norm = Normalize(vmin=lo, vmax=max(hi, lo + 1e-12))
-        stack = np.where(valid, stack, lo)
+        return np.clip(np.where(valid, stack, lo), lo, hi), LogNorm(vmin=lo, vmax=hi)
+    v = stack[valid]
+    lo, hi = (np.percentile(v, [0.5, 99.8]) if v.size else (0.0, 1.0))
+    return np.where(valid, stack, lo), Normalize(vmin=lo, vmax=max(hi, lo + 1e-12))
 
+
+def _movie_canvas(stack: np.ndarray, cmap: str, norm):
+    """Figure, image and delay label of a movie frame; the canvas is a multiple of 16 pixels."""
     ny, nx = stack.shape[1:]
     # canvas size in pixels: a multiple of 16 (video codecs work on 16 x 16 macro blocks)
     dpi = 100
@@ -440,28 +481,4 @@ def write_movie(
     ax.set_axis_off()
     im = ax.imshow(stack[0], origin="lower", cmap=cmap, norm=norm, interpolation="nearest")
     label = fig.text(0.5, 0.95, "", ha="center", va="center", fontsize=12)
-    f, unit = _time_unit(np.ptp(delays) if delays is not None and np.size(delays) > 1 else 1e-12)
-
-    tick: Callable[[], Any] | None
-    bar = None
-    if progress is True:
-        bar = Progress(True).__enter__()
-        bar.stage("movie", total=stack.shape[0])
-        tick = bar.advance
-    elif callable(progress):
-        tick = progress
-    else:
-        tick = None
-
-    images = []
-    try:
-        for i in range(stack.shape[0]):
-            im.set_data(stack[i])
-            label.set_text(f"delay {delays[i] * f:.4g} {unit}" if delays is not None else f"frame {i}")
-            images.append(render_rgb(fig))
-            if tick is not None:
-                tick()
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
-    return write_rgb_movie(np.stack(images), path, fps=fps, overwrite=overwrite)
+    return fig, im, label

@@ -124,6 +124,43 @@ def _texture(cfg, n: int, cell: float):
                                    wall_type=sm.wall_type)
 
 
+def _ring_on_detector(det, optics, energy: float, period: float) -> tuple[np.ndarray, float]:
+    """Transverse wavevector magnitude of each pixel [1/m] and that of the texture's ring [1/m].
+
+    Raises
+    ------
+    DataRangeError
+        The ring of ``period`` [m] at ``energy`` [eV] lies behind the beam stop or off the detector.
+    """
+    ky, kx = transverse_wavevector(det, energy)
+    kp = np.hypot(ky, kx)
+    k_ring = 2.0 * math.pi / period
+    k_lo = float(kp[~det.beam_stop()].min()) if (~det.beam_stop()).any() else math.inf
+    k_edge = float(min(np.abs(kx[0]).max(), np.abs(ky[:, 0]).max()))  # nearest detector edge
+    if not (k_lo * 1.2 < k_ring < 0.9 * k_edge):
+        lam = optics.wavelength
+        r_ring = det.distance * math.tan(math.asin(min(lam / period, 0.999999)))
+        raise DataRangeError(
+            f"detector: the ring of period {period * 1e9:.4g} nm at {energy:.4g} eV falls at r = "
+            f"{r_ring * 1e3:.3g} mm, outside the usable detector (beam stop "
+            f"{det.beam_stop_radius * 1e3:.3g} mm, edge "
+            f"{min(det.shape) * min(det.pixel_size) / 2 * 1e3:.3g} "
+            "mm); change detector.distance",
+            field="detector.distance",
+        )
+    return kp, k_ring
+
+
+def _texture_models(dy) -> TextureModels:
+    """The texture phenomenology of the ``[dynamics]`` table (unset times are infinite [s])."""
+    return TextureModels(
+        wall_broadening=dy.wall_broadening, wall_velocity=dy.wall_velocity, max_expansion=dy.max_expansion,
+        thermal_expansion=dy.thermal_expansion,
+        thermal_time=dy.thermal_time if dy.thermal_time is not None else math.inf,
+        recovery_time=dy.recovery_time if dy.recovery_time is not None else math.inf,
+    )
+
+
 def build_xrms(cfg, *, progress=None) -> dict[str, Any]:
     """Components of the simulation: ``source``, ``optics``, ``detector``, ``camera``, ``texture``,
     ``dynamics``, ``scan``, ``irf_fwhm``, ``ring_mask``, ``delays``.
@@ -142,22 +179,7 @@ def build_xrms(cfg, *, progress=None) -> dict[str, Any]:
                        gain=d.gain, read_noise=d.read_noise, full_well=d.full_well, adc_bits=d.adc_bits,
                        dark_level=d.dark_level)
     optics = film_optics(cfg.sample, e, tilt=cfg.sample.tilt)
-    ky, kx = transverse_wavevector(det, e)
-    kp = np.hypot(ky, kx)
-    k_ring = 2.0 * math.pi / cfg.sample.period
-    k_lo = float(kp[~det.beam_stop()].min()) if (~det.beam_stop()).any() else math.inf
-    k_edge = float(min(np.abs(kx[0]).max(), np.abs(ky[:, 0]).max()))  # nearest detector edge
-    if not (k_lo * 1.2 < k_ring < 0.9 * k_edge):
-        lam = optics.wavelength
-        r_ring = det.distance * math.tan(math.asin(min(lam / cfg.sample.period, 0.999999)))
-        raise DataRangeError(
-            f"detector: the ring of period {cfg.sample.period * 1e9:.4g} nm at {e:.4g} eV falls at r = "
-            f"{r_ring * 1e3:.3g} mm, outside the usable detector (beam stop "
-            f"{det.beam_stop_radius * 1e3:.3g} mm, edge "
-            f"{min(det.shape) * min(det.pixel_size) / 2 * 1e3:.3g} "
-            "mm); change detector.distance",
-            field="detector.distance",
-        )
+    kp, k_ring = _ring_on_detector(det, optics, e, cfg.sample.period)
     ill = cfg.illumination
     pol = ill.polarisation
     camera = ScatteringCamera.for_detector(
@@ -190,15 +212,8 @@ def build_xrms(cfg, *, progress=None) -> dict[str, Any]:
         camera = ScatteringCamera(optics, det, camera.n, camera.cell, illumination_profile=ill.profile,
                                   illumination_size=ill.size, coherence_length=ill.coherence_length,
                                   polarisation=pol, workers=camera.workers)
-    dy = cfg.dynamics
-    models = TextureModels(
-        wall_broadening=dy.wall_broadening, wall_velocity=dy.wall_velocity, max_expansion=dy.max_expansion,
-        thermal_expansion=dy.thermal_expansion,
-        thermal_time=dy.thermal_time if dy.thermal_time is not None else math.inf,
-        recovery_time=dy.recovery_time if dy.recovery_time is not None else math.inf,
-    )
     period = float(texture.attrs.get("period", cfg.sample.period))
-    dynamics = TextureDynamics(texture, dm, cfg.sample.wall_width, period, models)
+    dynamics = TextureDynamics(texture, dm, cfg.sample.wall_width, period, _texture_models(cfg.dynamics))
     sc = cfg.scan
     scan = DelayScan(delays=tuple(delays), exposure=sc.exposure, repetition_rate=src["repetition_rate"],
                      photons_per_pulse=src["photons_per_pulse"], exposures=sc.exposures, pump_off=sc.pump_off,
