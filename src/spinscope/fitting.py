@@ -98,6 +98,17 @@ def _as_param(spec: Param | float | tuple) -> Param:
     return Param(float(spec))
 
 
+def _parameters(params: Mapping[str, Param | float | tuple], derived: Mapping[str, str]) -> lmfit.Parameters:
+    """lmfit parameters: those of the model in order, then the derived expressions."""
+    pars = lmfit.Parameters()
+    for name, spec in params.items():
+        p = _as_param(spec)
+        pars.add(name, value=float(p.value), min=p.min, max=p.max, vary=p.vary)
+    for name, expr in derived.items():
+        pars.add(name, expr=expr)
+    return pars
+
+
 def fit_curve(
     model: Callable[..., np.ndarray],
     x,
@@ -146,13 +157,8 @@ def fit_curve(
     """
     y = np.asarray(y, dtype=float)
     s = None if sigma is None else np.asarray(sigma, dtype=float)
-    pars = lmfit.Parameters()
-    for name, spec in params.items():
-        p = _as_param(spec)
-        pars.add(name, value=float(p.value), min=p.min, max=p.max, vary=p.vary)
     derived = dict(derived or {})
-    for name, expr in derived.items():
-        pars.add(name, expr=expr)
+    pars = _parameters(params, derived)
 
     def arguments(pv) -> dict[str, float]:
         vals = pv.valuesdict()

@@ -189,15 +189,8 @@ def fit_ring(
     bkg, bpars = _background_model(background, x, yy)
     peak, params, derived = _peak_model(shape, x, yy)
     params.update(bpars)
-
-    def model(xx, **v):
-        out = peak(xx, v) + bkg(xx, v)
-        if not np.all(np.isfinite(out)):
-            raise ValueError(_NONFINITE)
-        return out
-
     try:
-        res = fit_curve(model, x, yy, params, sigma=ss, derived=derived)
+        res = fit_curve(_sum_model(peak, bkg), x, yy, params, sigma=ss, derived=derived)
     except (ValueError, TypeError) as exc:
         raise DataRangeError(f"profile: ring fit failed ({exc})", field="profile") from None
     if not res.success:
@@ -215,6 +208,18 @@ def fit_ring(
             field="q_range",
         )
     return out
+
+
+def _sum_model(peak, bkg):
+    """``model(x, **values)``: peak plus background, refusing a non-finite result (the fit stops)."""
+
+    def model(xx, **v):
+        out = peak(xx, v) + bkg(xx, v)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(_NONFINITE)
+        return out
+
+    return model
 
 
 def _fit_points(profile, sigma, q_range, shape: str, background: str):
