@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
-from spinscope.errors import UnitError
-from spinscope.units import DIMENSIONS, parse_in_unit, parse_quantity
+from spinscope.errors import ParameterRangeError, UnitError
+from spinscope.units import DIMENSIONS, check_positive, parse_in_unit, parse_quantity
 
 __all__ = [
     "Angle",
@@ -33,6 +33,42 @@ class SpinscopeModel(BaseModel):
     """Base of every configuration model: frozen, unknown keys rejected, strict about NaN."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+
+
+def positive(value: Any, what: str, *, field: str | None = None, unit: str = "") -> Any:
+    """:func:`spinscope.units.check_positive` for the validators of the configuration models.
+
+    Parameters
+    ----------
+    value
+        The parsed number (internal unit), or ``None`` (passes: an optional field left out).
+    what
+        What was expected, e.g. ``"a positive length such as '20 nm'"``.
+    field
+        Name to start the message with (model validators); without it the message starts at
+        ``expected``, since pydantic's location already names the field (field validators).
+    unit
+        Internal unit appended to the value in the message, e.g. ``"m"`` [text].
+
+    Returns
+    -------
+    Any
+        ``value``, unchanged.
+
+    Raises
+    ------
+    ValueError
+        ``"[field: ]expected <what>, got <value>[ <unit>]"`` for a value that is not finite and positive
+        (pydantic turns it into a validation error at the field's location).
+    """
+    if value is None:
+        return value
+    try:
+        check_positive(value, field or "value", what)
+    except ParameterRangeError as exc:
+        msg = str(exc) if field else str(exc).removeprefix("value: ")
+        raise ValueError(f"{msg} {unit}" if unit else msg) from None
+    return value
 
 
 def _parser(dimension: str):

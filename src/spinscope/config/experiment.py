@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from spinscope.config.base import Density, Energy, Length, SpinscopeModel
+from spinscope.config.base import Density, Energy, Length, SpinscopeModel, positive
 
 __all__ = ["SCHEMA_VERSION", "BeamConfig", "EnergyGrid", "ExperimentConfig", "LayerConfig",
            "SampleConfig"]
@@ -43,16 +43,12 @@ class LayerConfig(SpinscopeModel):
     @field_validator("thickness")
     @classmethod
     def _positive_thickness(cls, v: float) -> float:
-        if v <= 0:
-            raise ValueError(f"expected a positive length such as '20 nm', got {v!r} m")
-        return v
+        return positive(v, "a positive length such as '20 nm'", unit="m")
 
     @field_validator("density")
     @classmethod
     def _positive_density(cls, v: float | None) -> float | None:
-        if v is not None and v <= 0:
-            raise ValueError(f"expected a positive density such as '8.9 g/cm^3', got {v!r} kg/m^3")
-        return v
+        return positive(v, "a positive density such as '8.9 g/cm^3'", unit="kg/m^3")
 
 
 class SampleConfig(SpinscopeModel):
@@ -89,10 +85,8 @@ class EnergyGrid(SpinscopeModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> EnergyGrid:
-        if self.start <= 0:
-            raise ValueError(f"start: expected a positive energy, got {self.start} eV")
-        if self.step <= 0:
-            raise ValueError(f"step: expected a positive energy step, got {self.step} eV")
+        positive(self.start, "a positive energy", field="start", unit="eV")
+        positive(self.step, "a positive energy step", field="step", unit="eV")
         if self.stop < self.start:
             raise ValueError(f"stop ({self.stop} eV) must not be below start ({self.start} eV)")
         if (self.stop - self.start) / self.step > 1_000_000:
@@ -131,9 +125,7 @@ class BeamConfig(SpinscopeModel):
     @field_validator("energy")
     @classmethod
     def _positive_energy(cls, v: float | None) -> float | None:
-        if v is not None and v <= 0:
-            raise ValueError(f"expected a positive photon energy such as '707 eV', got {v!r} eV")
-        return v
+        return positive(v, "a positive photon energy such as '707 eV'", unit="eV")
 
 
 class ExperimentConfig(SpinscopeModel):

@@ -32,7 +32,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from spinscope.config.base import Duration, Frequency, Length, SpinscopeModel, quantity
+from spinscope.config.base import Duration, Frequency, Length, SpinscopeModel, positive, quantity
+from spinscope.constants import GAMMA_LLG
 
 __all__ = [
     "CurrentConfig",
@@ -149,7 +150,7 @@ class MaterialConfig(SpinscopeModel):
     Ku2: EnergyDensity = 0.0
     anis_u: _Vec3 = (0.0, 0.0, 1.0)
     D: ArealEnergy = 0.0
-    gamma: float = Field(1.7595e11, gt=0)
+    gamma: float = Field(GAMMA_LLG, gt=0)
     absorbing_width: Length = 0.0
     absorbing_alpha: float = Field(0.5, ge=0)
 
@@ -276,9 +277,7 @@ class RunConfig(SpinscopeModel):
     @field_validator("interval")
     @classmethod
     def _pos(cls, v):
-        if v is not None and v <= 0:
-            raise ValueError("expected a positive interval such as '10 ps'")
-        return v
+        return positive(v, "a positive interval such as '10 ps'")
 
 
 class LLGConfig(SpinscopeModel):

@@ -23,7 +23,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from spinscope.config.base import Angle, Duration, Energy, Frequency, Length, SpinscopeModel, quantity
+from spinscope.config.base import (
+    Angle,
+    Duration,
+    Energy,
+    Frequency,
+    Length,
+    SpinscopeModel,
+    positive,
+    quantity,
+)
 from spinscope.config.experiment import SampleConfig
 
 __all__ = [
@@ -43,14 +52,6 @@ __all__ = [
 
 Magnetisation = quantity("magnetisation")
 Exchange = quantity("exchange")
-
-
-def _positive(v: float, what: str) -> float:
-    if v is None:
-        return v
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"expected a positive {what}, got {v!r}")
-    return v
 
 
 class RingSection(SpinscopeModel):
@@ -73,7 +74,7 @@ class RingSection(SpinscopeModel):
     @field_validator("bunch_fwhm")
     @classmethod
     def _pos(cls, v):
-        return _positive(v, "duration such as '50 ps'")
+        return positive(v, "a positive duration such as '50 ps'")
 
 
 class StxmBeamline(SpinscopeModel):
@@ -97,7 +98,7 @@ class StxmBeamline(SpinscopeModel):
     @field_validator("energy")
     @classmethod
     def _pos(cls, v):
-        return _positive(v, "photon energy such as '707.75 eV'")
+        return positive(v, "a positive photon energy such as '707.75 eV'")
 
 
 class ZonePlateSection(SpinscopeModel):
@@ -247,7 +248,7 @@ class ScanSection(SpinscopeModel):
     @field_validator("pixel_size", "dwell", "interferometer_step")
     @classmethod
     def _pos(cls, v):
-        return _positive(v, "value")
+        return positive(v, "a positive value")
 
 
 class ExcitationSection(SpinscopeModel):

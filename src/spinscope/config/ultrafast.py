@@ -35,7 +35,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from spinscope.config.base import Duration, Fluence, Length, SpinscopeModel, Temperature, quantity_in
+from spinscope.config.base import (
+    Duration,
+    Fluence,
+    Length,
+    SpinscopeModel,
+    Temperature,
+    positive,
+    quantity_in,
+)
 
 __all__ = [
     "DemagConfig",
@@ -57,11 +65,6 @@ Coupling = si_quantity("W/m^3/K")
 Rate = si_quantity("1/s")
 Conductivity = si_quantity("W/m/K")
 Conductance = si_quantity("W/m^2/K")
-
-
-def _positive(name: str, v: float | None, unit: str) -> None:
-    if v is not None and not v > 0:
-        raise ValueError(f"{name}: expected a positive value [{unit}], got {v!r}")
 
 
 class SublatticeConfig(SpinscopeModel):
@@ -103,10 +106,10 @@ class SublatticeConfig(SpinscopeModel):
 
     @model_validator(mode="after")
     def _check(self) -> SublatticeConfig:
-        _positive("T_C", self.T_C, "K")
-        _positive("R", self.R, "1/s")
-        _positive("T_D", self.T_D, "K")
-        _positive("atomic_volume", self.atomic_volume, "m^3")
+        positive(self.T_C, "a positive value [K]", field="T_C")
+        positive(self.R, "a positive value [1/s]", field="R")
+        positive(self.T_D, "a positive value [K]", field="T_D")
+        positive(self.atomic_volume, "a positive value [m^3]", field="atomic_volume")
         return self
 
 
@@ -148,7 +151,7 @@ class HeatSinkConfig(SpinscopeModel):
         if self.kind == "cooling_time":
             if self.cooling_time is None:
                 raise ValueError("cooling_time: required when kind = 'cooling_time'")
-            _positive("cooling_time", self.cooling_time, "s")
+            positive(self.cooling_time, "a positive value [s]", field="cooling_time")
         if self.kind == "substrate":
             for name, unit in (
                 ("substrate_thickness", "m"),
@@ -159,7 +162,7 @@ class HeatSinkConfig(SpinscopeModel):
                 v = getattr(self, name)
                 if v is None:
                     raise ValueError(f"{name}: required when kind = 'substrate'")
-                _positive(name, v, unit)
+                positive(v, f"a positive value [{unit}]", field=name)
         return self
 
 
@@ -224,14 +227,14 @@ class UltrafastMaterialConfig(SpinscopeModel):
 
     @model_validator(mode="after")
     def _check(self) -> UltrafastMaterialConfig:
-        _positive("gamma_e", self.gamma_e, "J/m^3/K^2")
-        _positive("C_p", self.C_p, "J/m^3/K")
-        _positive("g_ep", self.g_ep, "W/m^3/K")
-        _positive("thickness", self.thickness, "m")
-        _positive("penetration_depth", self.penetration_depth, "m")
-        _positive("T0", self.T0, "K")
-        _positive("C_s", self.C_s, "J/m^3/K")
-        _positive("g_es", self.g_es, "W/m^3/K")
+        positive(self.gamma_e, "a positive value [J/m^3/K^2]", field="gamma_e")
+        positive(self.C_p, "a positive value [J/m^3/K]", field="C_p")
+        positive(self.g_ep, "a positive value [W/m^3/K]", field="g_ep")
+        positive(self.thickness, "a positive value [m]", field="thickness")
+        positive(self.penetration_depth, "a positive value [m]", field="penetration_depth")
+        positive(self.T0, "a positive value [K]", field="T0")
+        positive(self.C_s, "a positive value [J/m^3/K]", field="C_s")
+        positive(self.g_es, "a positive value [W/m^3/K]", field="g_es")
         if self.g_sp is not None and self.g_sp < 0:
             raise ValueError(f"g_sp: expected a value >= 0 [W/m^3/K], got {self.g_sp!r}")
         if self.absorbed_fraction is None and self.penetration_depth is None:
@@ -284,12 +287,10 @@ class PumpConfig(SpinscopeModel):
 
     @model_validator(mode="after")
     def _check(self) -> PumpConfig:
-        _positive("wavelength", self.wavelength, "m")
-        _positive("duration", self.duration, "s")
-        _positive("spot_fwhm", self.spot_fwhm, "m")
-        if self.fluence is not None and not self.fluence > 0:
-            raise ValueError(f"fluence: expected a positive fluence such as '5 mJ/cm^2', "
-                             f"got {self.fluence!r} J/m^2")
+        positive(self.wavelength, "a positive value [m]", field="wavelength")
+        positive(self.duration, "a positive value [s]", field="duration")
+        positive(self.spot_fwhm, "a positive value [m]", field="spot_fwhm")
+        positive(self.fluence, "a positive fluence such as '5 mJ/cm^2'", field="fluence", unit="J/m^2")
         return self
 
 

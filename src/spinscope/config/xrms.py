@@ -31,7 +31,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, model_validator
 
-from spinscope.config.base import Angle, Duration, Energy, Fluence, Frequency, Length, SpinscopeModel
+from spinscope.config.base import (
+    Angle,
+    Duration,
+    Energy,
+    Fluence,
+    Frequency,
+    Length,
+    SpinscopeModel,
+    positive,
+)
 from spinscope.config.experiment import LayerConfig
 from spinscope.errors import UnitError
 from spinscope.units import parse_quantity
@@ -62,12 +71,6 @@ def _velocity(value: Any) -> float:
 
 
 Velocity = Annotated[float, BeforeValidator(_velocity), PlainSerializer(lambda v: f"{v!r} m/s")]
-
-
-def _pos(v, what: str):
-    if v is not None and not (math.isfinite(v) and v > 0):
-        raise ValueError(f"expected a positive {what}, got {v!r}")
-    return v
 
 
 class SourceSection(SpinscopeModel):
@@ -125,7 +128,7 @@ class SourceSection(SpinscopeModel):
         if self.edge is not None and len(self.edge.split()) != 2:
             raise ValueError(f"edge: expected 'Element EDGE' such as 'Tb N5', got {self.edge!r}")
         for name in ("repetition_rate", "pulse_duration", "driver_wavelength", "slope"):
-            _pos(getattr(self, name), name)
+            positive(getattr(self, name), f"a positive {name}")
         return self
 
 
@@ -170,8 +173,8 @@ class XrmsSample(SpinscopeModel):
 
     @model_validator(mode="after")
     def _check(self) -> XrmsSample:
-        _pos(self.period, "period such as '120 nm'")
-        _pos(self.wall_width, "wall width such as '8 nm'")
+        positive(self.period, "a positive period such as '120 nm'")
+        positive(self.wall_width, "a positive wall width such as '8 nm'")
         if self.texture == "file" and not self.texture_file:
             raise ValueError("texture_file: give the OVF or NeXus file of texture = 'file'")
         if self.texture_file and self.texture != "file":
@@ -208,7 +211,7 @@ class IlluminationSection(SpinscopeModel):
     @field_validator("size", "coherence_length")
     @classmethod
     def _p(cls, v):
-        return _pos(v, "length")
+        return positive(v, "a positive length")
 
 
 class PumpSection(SpinscopeModel):
@@ -237,7 +240,7 @@ class PumpSection(SpinscopeModel):
     @model_validator(mode="after")
     def _check(self) -> PumpSection:
         for name in ("fluence", "duration", "wavelength", "spot_fwhm"):
-            _pos(getattr(self, name), name)
+            positive(getattr(self, name), f"a positive {name}")
         if self.jitter < 0:
             raise ValueError("jitter: expected a non-negative time")
         return self
@@ -285,7 +288,7 @@ class DynamicsSection(SpinscopeModel):
         if self.thermal_expansion > 0 and self.thermal_time is None:
             raise ValueError("thermal_time: thermal_expansion needs a thermal_time")
         for name in ("thermal_time", "recovery_time"):
-            _pos(getattr(self, name), name)
+            positive(getattr(self, name), f"a positive {name}")
         return self
 
 
@@ -324,8 +327,8 @@ class DetectorSection(SpinscopeModel):
 
     @model_validator(mode="after")
     def _check(self) -> DetectorSection:
-        _pos(self.pixel_size, "pixel size")
-        _pos(self.distance, "distance")
+        positive(self.pixel_size, "a positive pixel size")
+        positive(self.distance, "a positive distance")
         if self.beam_stop_radius < 0:
             raise ValueError("beam_stop_radius: expected a non-negative length")
         return self
@@ -369,7 +372,7 @@ class ScanSection(SpinscopeModel):
 
     @model_validator(mode="after")
     def _check(self) -> ScanSection:
-        _pos(self.exposure, "exposure such as '10 s'")
+        positive(self.exposure, "a positive exposure such as '10 s'")
         vals = self.values()
         if len(vals) < 6:
             raise ValueError(f"delays: expected at least 6 delays for a fit, got {len(vals)}")

@@ -431,9 +431,8 @@ class ZonePlate:
         object.__setattr__(
             self, "outer_zone_width", _positive_length(self.outer_zone_width, "outer_zone_width")
         )
-        cs = float(self.central_stop)
-        if not math.isfinite(cs) or cs < 0:
-            raise ConfigError(f"central_stop: expected a non-negative length, got {cs!r}")
+        cs = check_positive(float(self.central_stop), "central_stop", "a non-negative length",
+                            allow_zero=True)
         if cs >= self.diameter:
             raise ConfigError(
                 f"central_stop: {cs:.3g} m is not smaller than the diameter {self.diameter:.3g} m"
@@ -482,9 +481,7 @@ class ZonePlate:
     # ------------------------------------------------------------------ energy-dependent
     def wavelength(self, energy: float) -> float:
         """Wavelength [m] at photon energy ``energy`` [eV]."""
-        e = float(energy)
-        if not math.isfinite(e) or e <= 0:
-            raise ConfigError(f"energy: expected a positive photon energy in eV, got {energy!r}")
+        e = check_positive(energy, "energy", "a positive photon energy in eV")
         return float(energy_to_wavelength(e))
 
     def focal_length(self, energy: float) -> float:
