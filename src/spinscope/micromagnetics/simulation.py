@@ -735,7 +735,9 @@ class Simulation:
         -----
         Size: twelve keywords, beyond the ~10 a function should take: they are the ``[run]`` table of
         a scenario (times, tolerance, solver, checkpointing) plus ``progress`` and ``observer``, all
-        optional and independent; grouping them in an object would only move the list.
+        optional and independent; grouping them in an object would only move the list. The length
+        is this docstring: the body (about 35 lines) delegates to ``_frame_times``, ``advance`` and
+        the checkpoint helpers.
         """
         if max_err is not None:
             if max_err <= 0:
