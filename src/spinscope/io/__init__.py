@@ -22,12 +22,10 @@ plain HDF5 frames           ``hdf5``       :func:`spinscope.io.lab.read_lab_fram
 
 from __future__ import annotations
 
-import os
 
-from spinscope.io.nexus import read_nexus as _read
-from spinscope.io.nexus import write_nexus as _write
+from spinscope.io.nexus import read_nexus, write_nexus
 from spinscope.io.registry import Backend, guess_engine, list_engines, open_dataset, register_backend
-from spinscope.io.summary import summarize_file as _summarize
+from spinscope.io.summary import summarize_file
 
 __all__ = [
     "Backend",
@@ -39,18 +37,3 @@ __all__ = [
     "summarize_file",
     "write_nexus",
 ]
-
-
-def summarize_file(path: str | os.PathLike) -> dict:
-    """Describe a data file (see :func:`spinscope.io.summary.summarize_file`)."""
-    return _summarize(path)
-
-
-def read_nexus(path: str | os.PathLike):
-    """Read a spinscope NeXus file (see :func:`spinscope.io.nexus.read_nexus`)."""
-    return _read(path)
-
-
-def write_nexus(path: str | os.PathLike, data, **kwargs):
-    """Write a Dataset/DataArray to NeXus (see :func:`spinscope.io.nexus.write_nexus`)."""
-    return _write(path, data, **kwargs)
