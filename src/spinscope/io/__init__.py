@@ -22,7 +22,6 @@ plain HDF5 frames           ``hdf5``       :func:`spinscope.io.lab.read_lab_fram
 
 from __future__ import annotations
 
-
 from spinscope.io.nexus import read_nexus, write_nexus
 from spinscope.io.registry import Backend, guess_engine, list_engines, open_dataset, register_backend
 from spinscope.io.summary import summarize_file
