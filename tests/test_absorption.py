@@ -71,3 +71,28 @@ def test_the_three_users_agree():
     stxm = STXM(Beamline(ring_preset("bessy2"), e, 1.0, 1e8), ZonePlate(240e-6, 25e-9), cfg.sample.layers)
     d = stxm.depths()
     assert math.exp(-d["charge"] - d["charge_magnetic"]) == pytest.approx(t_ref, rel=1e-12)
+
+
+def test_stxm_and_the_transmission_table_agree_on_a_ferrimagnet():
+    """One magnetisation drives every species of a Co/Tb layer: the Tb moments are antiparallel to
+    the Co moments (Hansen et al., J. Appl. Phys. 66, 756 (1989)), so the XMCD at the Tb M5 edge has
+    the opposite sign to that at the Co L3 edge, in the STXM and in the transmission table alike."""
+    from spinscope.instruments.stxm import STXM
+    from spinscope.optics.zone_plate import ZonePlate
+    from spinscope.sources.storage_ring import Beamline, ring_preset
+    from spinscope.workflows.transmission import stack_transmission
+
+    cfg = ExperimentConfig.model_validate({"schema_version": 1, "sample": {"name": "s", "layers": [
+        {"material": m, "thickness": d, "magnetic": mag} for m, d, _, mag in STACK]}})
+    magnetic = {}
+    for name, e in (("Co L3", 778.0), ("Tb M5", 1241.0)):
+        stxm = STXM(Beamline(ring_preset("bessy2"), e, 1.0, 1e8), ZonePlate(240e-6, 25e-9),
+                    cfg.sample.layers)
+        magnetic[name] = stxm.depths()["magnetic"]
+        table = stack_transmission(cfg, [e])
+        t_plus = film_transmission(stxm.depths(), helicity=1, projection=1.0)
+        t_minus = film_transmission(stxm.depths(), helicity=-1, projection=1.0)
+        assert float(table["transmission_plus"][0]) == pytest.approx(t_plus, rel=1e-12)
+        assert float(table["transmission_minus"][0]) == pytest.approx(t_minus, rel=1e-12)
+    assert magnetic["Co L3"] * magnetic["Tb M5"] < 0
+    assert abs(magnetic["Tb M5"]) > 0.1 * abs(magnetic["Co L3"])

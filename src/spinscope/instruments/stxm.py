@@ -53,7 +53,7 @@ from scipy import fft, sparse
 from spinscope.detectors.apd import APD
 from spinscope.errors import ConfigError, MaterialError
 from spinscope.interaction.absorption import layer_constants, optical_depths, transmission
-from spinscope.materials import edge_energy
+from spinscope.materials import FERRIMAGNET_SIGNS, edge_energy
 from spinscope.optics.zone_plate import ZonePlate
 from spinscope.sources.storage_ring import Beamline
 from spinscope.timing import harmonic_attenuation
@@ -229,7 +229,8 @@ class STXM:
             raise ConfigError("sample.layers: expected at least one layer")
         if self.detector is None:
             object.__setattr__(self, "detector", APD(bunch_spacing=self.beamline.ring.rf_period))
-        object.__setattr__(self, "_constants", layer_constants(self.layers, self.energy))
+        object.__setattr__(self, "_constants", layer_constants(self.layers, self.energy,
+                                                               species_sign=FERRIMAGNET_SIGNS))
 
     # ------------------------------------------------------------------ optics of the stack
     @property

@@ -14,11 +14,18 @@ from __future__ import annotations
 
 from spinscope.materials._xdb import chantler_attenuation
 from spinscope.materials.kramers_kronig import kk_charge, kk_magnetic, kramers_kronig
-from spinscope.materials.material import Material, get_material, known_materials, parse_formula
+from spinscope.materials.material import (
+    FERRIMAGNET_SIGNS,
+    Material,
+    get_material,
+    known_materials,
+    parse_formula,
+)
 from spinscope.materials.summary import edge_energy, summarize
 from spinscope.materials.user_spectrum import UserSpectrumMaterial, load_user_spectrum
 
 __all__ = [
+    "FERRIMAGNET_SIGNS",
     "Material",
     "UserSpectrumMaterial",
     "chantler_attenuation",

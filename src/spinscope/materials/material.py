@@ -30,7 +30,23 @@ from spinscope.errors import DataRangeError, MaterialError
 from spinscope.materials import _xdb
 from spinscope.materials.resonant import resonant_factors, resonant_source
 
-__all__ = ["Material", "get_material", "parse_formula", "known_materials", "scattering_factors"]
+__all__ = [
+    "FERRIMAGNET_SIGNS",
+    "Material",
+    "get_material",
+    "known_materials",
+    "parse_formula",
+    "scattering_factors",
+]
+
+#: Orientation (``species_sign``) of the rare-earth moments relative to the net magnetisation taken
+#: along the transition-metal sublattice in RE-TM ferrimagnets: the 4f moments of the heavy rare
+#: earths couple antiparallel to the 3d moments (Hansen et al., J. Appl. Phys. 66, 756 (1989) for
+#: amorphous Tb-Co and Gd-Co), so their XMCD at the RE M5 / N5 edges has the opposite sign to the TM L3
+#: XMCD of the same film. Used wherever one magnetisation drives the contrast of every species of a
+#: layer (STXM, the transmission table); the species-resolved exit wave carries the sublattice signs
+#: in its per-species magnetisation instead.
+FERRIMAGNET_SIGNS = {"Gd": -1, "Tb": -1, "Dy": -1, "Ho": -1}
 
 #: Avogadro constant [1/mol] (exact; :data:`spinscope.constants.N_A`).
 AVOGADRO = N_A

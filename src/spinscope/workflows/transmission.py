@@ -16,13 +16,9 @@ import xarray as xr
 from spinscope.config import ExperimentConfig
 from spinscope.conventions import asymmetry
 from spinscope.interaction import film_transmission, layer_constants, optical_depths
+from spinscope.materials import FERRIMAGNET_SIGNS
 
 __all__ = ["FERRIMAGNET_SIGNS", "stack_transmission"]
-
-#: Orientation of each species' moment relative to the transition-metal sublattice in RE-TM
-#: ferrimagnets: the 4f rare-earth moments couple antiparallel to the 3d moments
-#: (e.g. Hansen et al., J. Appl. Phys. 66, 756 (1989) for amorphous Tb-Co and Gd-Co).
-FERRIMAGNET_SIGNS = {"Gd": -1, "Tb": -1, "Dy": -1, "Ho": -1}
 
 
 def stack_transmission(
