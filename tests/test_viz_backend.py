@@ -86,6 +86,9 @@ def _session(backend: str, out) -> dict:
 
 @pytest.mark.parametrize("backend", ["svg", "pdf", "module://matplotlib_inline.backend_inline", "none"])
 def test_a_notebook_keeps_its_backend(backend, tmp_path):
+    if "matplotlib_inline" in backend:
+        pytest.importorskip("matplotlib_inline.backend_inline",
+                            reason="the inline backend needs matplotlib-inline and IPython (test extra)")
     report = _session(backend, tmp_path)
     # "none": no backend chosen at all (no MPLBACKEND, no matplotlib.use): spinscope chooses none either
     expected = None if backend == "none" else backend
