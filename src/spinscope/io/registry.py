@@ -175,7 +175,6 @@ def open_dataset(path: str | os.PathLike, *, engine: str | None = None, **option
             raise FileFormatError(
                 f"{p}: unknown engine {engine!r}; known engines are {', '.join(_REGISTRY)}", path=str(p)
             )
-
         check_file(p)
         name = engine
     ds = _REGISTRY[name].open(p, **options)
