@@ -17,7 +17,8 @@ from spinscope.config.base import (
     quantity,
 )
 from spinscope.config.experiment import SCHEMA_VERSION, ExperimentConfig, LayerConfig
-from spinscope.config.load import check_config, load_config, load_toml
+from spinscope.config.kinds import CONFIG_KINDS, check_config, detect_kind, load_config
+from spinscope.config.load import load_toml
 from spinscope.config.micromagnetics import LLGConfig
 from spinscope.config.stxm import StxmConfig
 from spinscope.config.ultrafast import (
@@ -27,8 +28,10 @@ from spinscope.config.ultrafast import (
     SublatticeConfig,
     UltrafastMaterialConfig,
 )
+from spinscope.config.xrms import XrmsConfig
 
 __all__ = [
+    "CONFIG_KINDS",
     "SCHEMA_VERSION",
     "Angle",
     "DemagConfig",
@@ -45,10 +48,12 @@ __all__ = [
     "Length",
     "SpinscopeModel",
     "StxmConfig",
+    "XrmsConfig",
     "SublatticeConfig",
     "Temperature",
     "UltrafastMaterialConfig",
     "check_config",
+    "detect_kind",
     "load_config",
     "load_toml",
     "quantity",

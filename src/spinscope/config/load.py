@@ -1,20 +1,17 @@
-"""Reading configuration files: TOML -> validated pydantic model, with one-line errors."""
+"""Reading configuration files: TOML text and one-line validation errors (the models are validated by
+:func:`spinscope.config.kinds.load_config`)."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from spinscope.config.experiment import ExperimentConfig
 from spinscope.errors import ConfigError
 
-__all__ = ["check_config", "format_validation_error", "load_config", "load_toml"]
-
-M = TypeVar("M", bound=BaseModel)
-
+__all__ = ["format_validation_error", "load_toml"]
 
 def load_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file.
@@ -94,57 +91,3 @@ def format_validation_error(exc: ValidationError, *, source: str | None = None) 
     if len(errors) > 1:
         line += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
     return line
-
-
-def load_config(path: str | Path, model: type[M] | None = None) -> M:
-    """Load and validate a configuration file.
-
-    Parameters
-    ----------
-    path
-        TOML file [file path].
-    model
-        Pydantic model class to validate against; defaults to
-        :class:`spinscope.config.ExperimentConfig`.
-
-    Returns
-    -------
-    pydantic.BaseModel
-        The validated, frozen configuration with quantities in internal units.
-
-    Raises
-    ------
-    ConfigError
-        On a missing file, malformed TOML, unknown keys, missing keys or wrong units.
-    """
-    if model is None:
-        model = ExperimentConfig  # type: ignore[assignment]
-    data = load_toml(path)
-    try:
-        return model.model_validate(data)  # type: ignore[union-attr]
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source=str(path)), path=str(path)) from None
-
-
-def check_config(path: str | Path, model: type[M] | None = None) -> dict[str, Any]:
-    """Validate a configuration file and return its normalised form.
-
-    Parameters
-    ----------
-    path
-        TOML file [file path].
-    model
-        Model class (default :class:`~spinscope.config.ExperimentConfig`).
-
-    Returns
-    -------
-    dict
-        ``{"file": ..., "valid": True, "schema_version": ..., "config": normalised JSON-able dict}``.
-    """
-    cfg = load_config(path, model)
-    return {
-        "file": str(path),
-        "valid": True,
-        "schema_version": getattr(cfg, "schema_version", None),
-        "config": cfg.model_dump(mode="json"),
-    }

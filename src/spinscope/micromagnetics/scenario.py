@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from spinscope.config.load import load_config
+from spinscope.config.kinds import load_config
 from spinscope.config.micromagnetics import LLGConfig
 from spinscope.io.ovf import write_ovf
 from spinscope.micromagnetics.build import build_simulation

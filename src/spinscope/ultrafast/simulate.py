@@ -21,7 +21,8 @@ import xarray as xr
 from pydantic import ValidationError
 from scipy.interpolate import PchipInterpolator
 
-from spinscope.config.load import format_validation_error, load_config
+from spinscope.config.kinds import load_config
+from spinscope.config.load import format_validation_error
 from spinscope.config.ultrafast import DemagConfig, PumpConfig, UltrafastMaterialConfig
 from spinscope.conventions import COMPONENTS
 from spinscope.curves import demag_curve

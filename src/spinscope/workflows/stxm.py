@@ -27,7 +27,8 @@ from spinscope.acquisition.stroboscopic import StroboscopicScheme, choose_ratio,
 from spinscope.acquisition.stxm_scan import ScanPattern, run_stxm_scan
 from spinscope.analysis import xmcd
 from spinscope.analysis.xmcd import radial_wave_fit
-from spinscope.config.load import format_validation_error, load_config
+from spinscope.config.kinds import load_config
+from spinscope.config.load import format_validation_error
 from spinscope.config.stxm import StxmConfig
 from spinscope.datamodel import magnetisation_field
 from spinscope.detectors.apd import APD, as_generator

@@ -40,7 +40,8 @@ from pydantic import ValidationError
 from spinscope.acquisition.delay_scan import DelayScan, cross_correlation_fwhm, run_delay_scan
 from spinscope.analysis.rings import fit_ring
 from spinscope.analysis.timetrace import fit_demagnetisation
-from spinscope.config.load import format_validation_error, load_config
+from spinscope.config.kinds import load_config
+from spinscope.config.load import format_validation_error
 from spinscope.config.xrms import XrmsConfig
 from spinscope.detectors.area import AreaDetector
 from spinscope.errors import ConfigError, DataRangeError
