@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import typer
 
 from spinscope import __version__
+from spinscope.errors import SpinscopeError
 
 HELP = """\
 spinscope — the digital twin and analysis workbench of time-resolved soft X-ray magnetic
@@ -57,23 +59,37 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+#: Options of the whole command line that outlive the callback (``--verbose``).
+_STATE = {"verbose": False}
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
     ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v",
+        help="Also show the library's warnings when a command fails (they are always shown on success).",
+    ),
 ) -> None:
     """spinscope command line."""
+    _STATE["verbose"] = verbose
+
+
+def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
+    """One line per distinct warning, in the order raised."""
+    lines = []
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        line = f"spinscope: warning: {text}"
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 for _name in COMMAND_MODULES:
-    try:
-        _mod = importlib.import_module(f"spinscope.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # a command module not yet present in this build
-        if _exc.name != f"spinscope.cli.{_name}":
-            raise
-        continue
-    _mod.register(app)
+    importlib.import_module(f"spinscope.cli.{_name}").register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,23 +105,37 @@ def main(argv: list[str] | None = None) -> int:
     int
         Exit status: 0 on success, 2 on a user error, 1 on an unexpected failure.
     """
-    from spinscope.errors import SpinscopeError
-
     args = sys.argv[1:] if argv is None else list(argv)
+    _STATE["verbose"] = False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        code, error = _run(args)
+    if code == 0 or _STATE["verbose"]:
+        for line in _warning_lines(caught):
+            sys.stderr.write(line + "\n")
+    if error:
+        sys.stderr.write(error + "\n")
+    return code
+
+
+def _run(args: list[str]) -> tuple[int, str | None]:
+    """Run the application: (exit status, the one error line or None).
+
+    A failure's warnings are held back (shown with ``--verbose``), so that a user mistake prints
+    exactly one line.
+    """
     try:
         app(args=args, prog_name="spinscope", standalone_mode=False)
     except SpinscopeError as exc:
-        sys.stderr.write(f"spinscope: error: {exc.message}\n")
-        return exc.exit_code
+        return exc.exit_code, f"spinscope: error: {exc.message}"
     except typer.Exit as exc:
-        return int(exc.exit_code or 0)
+        return int(exc.exit_code or 0), None
     except typer.Abort:
-        sys.stderr.write("spinscope: aborted\n")
-        return 130
+        return 130, "spinscope: aborted"
     except _click_exceptions() as exc:  # usage errors arrive here in non-standalone mode
         exc.show()
-        return int(getattr(exc, "exit_code", 2) or 2)
-    return 0
+        return int(getattr(exc, "exit_code", 2) or 2), None
+    return 0, None
 
 
 def _click_exceptions() -> tuple[type[BaseException], ...]:
