@@ -96,6 +96,13 @@ def plan(
         from spinscope.errors import ConfigError
 
         raise ConfigError(f"plan: give a CONFIG file or the options {', '.join(missing)}")
+    from spinscope.planning.stxm_budget import MIN_SIGNAL
+
+    if signal is not None and not MIN_SIGNAL <= signal <= 1.0:
+        from spinscope.errors import ParameterRangeError
+
+        raise ParameterRangeError(f"--signal: expected the magnitude of the relative signal, between "
+                                  f"{MIN_SIGNAL:g} and 1 (such as 1e-4), got {signal!r}", field="--signal")
     from spinscope.cli.zoneplate_cmd import positive_quantity
     from spinscope.planning.stxm_budget import plan_stxm
     from spinscope.sources.storage_ring import ring_preset

@@ -38,7 +38,7 @@ import numpy as np
 from scipy import special
 from scipy.optimize import brentq
 
-from spinscope.errors import ConfigError
+from spinscope.errors import ConfigError, ParameterRangeError
 from spinscope.units import check_positive, energy_to_wavelength
 
 __all__ = [
@@ -62,6 +62,10 @@ __all__ = [
 BINARY_AMPLITUDE_EFFICIENCY = 1.0 / math.pi**2
 #: First-order efficiency of an ideal binary pi phase-shifting zone plate, 4/pi^2 (Attwood 1999, ch. 9).
 BINARY_PHASE_EFFICIENCY = 4.0 / math.pi**2
+
+#: Highest photon energy [eV] a zone plate is computed for (hard X-ray zone plates reach ~100 keV;
+#: beyond 1 MeV the numbers describe no optic).
+MAX_ENERGY = 1e6
 
 #: First zero of J1 (Airy first dark ring at v = 3.8317, i.e. r = 0.61 lambda / NA).
 _J1_ZERO = float(special.jn_zeros(1, 1)[0])
@@ -480,9 +484,27 @@ class ZonePlate:
 
     # ------------------------------------------------------------------ energy-dependent
     def wavelength(self, energy: float) -> float:
-        """Wavelength [m] at photon energy ``energy`` [eV]."""
+        """Wavelength [m] at photon energy ``energy`` [eV].
+
+        Raises
+        ------
+        ParameterRangeError
+            For an energy that is not positive, above :data:`MAX_ENERGY`, or so low that the
+            wavelength exceeds twice the outer zone width (``NA = lambda / (2 dr) >= 1``: no
+            first-order focus exists).
+        """
         e = check_positive(energy, "energy", "a positive photon energy in eV")
-        return float(energy_to_wavelength(e))
+        if e > MAX_ENERGY:
+            raise ParameterRangeError(f"energy: expected a photon energy up to {MAX_ENERGY:g} eV for a zone "
+                                      f"plate, got {e:g} eV", field="energy")
+        lam = float(energy_to_wavelength(e))
+        if lam >= 2.0 * self.outer_zone_width:
+            e_min = float(energy_to_wavelength(2.0 * self.outer_zone_width))
+            raise ParameterRangeError(
+                f"energy: {e:g} eV gives a wavelength {lam:.3g} m longer than twice the outer zone width "
+                f"({self.outer_zone_width:.3g} m), so there is no first-order focus (NA >= 1); expected "
+                f"more than {e_min:.4g} eV", field="energy")
+        return lam
 
     def focal_length(self, energy: float) -> float:
         """First-order focal length D dr / lambda [m] at ``energy`` [eV]."""

@@ -81,13 +81,27 @@ def _check(value, name, *, lo=0.0, strict=True, hi=None):
     return v
 
 
+#: Smallest relative signal the planner takes: below it the photon count (> 4e24 k^2) exceeds any
+#: measurement, and ``s**2`` heads for floating-point underflow.
+MIN_SIGNAL = 1e-12
+
+
+def _signal(value) -> float:
+    """Magnitude of a relative signal, checked against :data:`MIN_SIGNAL` and 1."""
+    s = abs(float(value))
+    if not (math.isfinite(s) and MIN_SIGNAL <= s <= 1.0):
+        raise ConfigError(f"signal: expected a relative signal between {MIN_SIGNAL:g} and 1 in magnitude "
+                          f"(such as 1e-4), got {value!r}", field="signal")
+    return s
+
+
 def photons_for_snr(signal, snr):
     """Detected photons per pixel (both measurements, one time channel) for SNR ``k`` on ``s``.
 
     Parameters
     ----------
     signal
-        Relative signal s (> 0).
+        Relative signal s; its magnitude is used, between 1e-12 and 1 [dimensionless].
     snr
         Wanted signal-to-noise ratio k (> 0).
 
@@ -96,7 +110,7 @@ def photons_for_snr(signal, snr):
     float
         ``k^2 (2 + s)^2 / s^2`` photons (see the module docstring for the derivation).
     """
-    s = _check(abs(float(signal)), "signal")
+    s = _signal(signal)
     k = _check(snr, "snr")
     return k**2 * (2.0 + s) ** 2 / s**2
 
@@ -248,7 +262,7 @@ def plan_stxm(
         and with a ring ``mean_photons_per_bunch``, ``pileup_penalty``, ``revolution_period``; with a
         dwell ``scans``.
     """
-    s = _check(abs(float(signal)), "signal")
+    s = _signal(signal)
     k = _check(snr, "snr")
     phi = _check(flux, "flux")
     t = _check(transmission, "transmission", hi=1.0)

@@ -763,6 +763,17 @@ def magnetisation_movie(texture: xr.DataArray, ds: xr.Dataset, *, Ms=None) -> xr
     return da
 
 
+def _check_finite(ds: xr.Dataset, fluence: float) -> None:
+    """Refuse a trajectory that left the numbers: at absurd fluences the temperatures overflow."""
+    bad = [str(name) for name, v in ds.data_vars.items()
+           if v.dtype.kind == "f" and not np.all(np.isfinite(v.values))]
+    if bad:
+        raise DataRangeError(
+            f"--fluence: {fluence / 10.0:.3g} mJ/cm^2 drives the model out of range ({', '.join(bad)} "
+            f"not finite; the temperatures overflow); such fluences ablate any film: give a fluence "
+            f"of a few mJ/cm^2 to a few hundred", field="--fluence")
+
+
 def run_demag(material, *, fluence=None, t_max=None, model="auto", T0=None, duration=None):
     """Library side of ``spinscope demag``: simulate one pixel and summarise it.
 
@@ -820,6 +831,7 @@ def run_demag(material, *, fluence=None, t_max=None, model="auto", T0=None, dura
         raise DataRangeError(f"--T0: expected a temperature > 0 K, got {t0K!r}", field="--T0")
     ds = simulate_demagnetisation(mat, f, t_max=tm, duration=dur, wavelength=pump_cfg.wavelength,
                                   model=model, T0=t0K)
+    _check_finite(ds, f)
     summary = summarize_demag(ds)
     summary["absorbed_fluence"] = float(ds["absorbed_fluence"])
     summary["pump_duration"] = dur
