@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from spinscope.errors import ConfigError, OutputExistsError
+from spinscope.errors import ConfigError, FileFormatError, OutputExistsError
 
 TINY = {
     "schema_version": 1,
@@ -64,12 +64,14 @@ def test_seed_gives_same_bytes_and_resume_is_identical(tmp_path):
     assert not (tmp_path / "cut.nxs.partial").exists()
     _, cut = _frames(out)
     assert cut == ref
-    # a checkpoint of another configuration is never reused
+    # resuming the checkpoints of another configuration is refused, naming them and the key
     other = copy.deepcopy(TINY)
     other["seed"] = 12
     with pytest.raises(_Stop):
         simulate_xrms(TINY, output=tmp_path / "x.nxs", progress=False, on_delay=stop_after(2))
-    res2 = simulate_xrms(other, output=tmp_path / "x.nxs", progress=False, resume=True)
+    with pytest.raises(FileFormatError, match=r"x\.nxs\.partial.*another configuration.*seed"):
+        simulate_xrms(other, output=tmp_path / "x.nxs", progress=False, resume=True)
+    res2 = simulate_xrms(other, output=tmp_path / "x.nxs", progress=False)  # a fresh run
     assert res2["resumed"] == 0
     _, diff = _frames(tmp_path / "x.nxs")
     assert diff != ref

@@ -29,9 +29,13 @@ Detector and randomness
 
 Checkpoints
     After each delay its frames go atomically into ``<output>.partial/delay_<i>.npz`` with a fingerprint of
-    the plan and the configuration; ``resume=True`` reuses the finished delays of a matching fingerprint,
-    so an interrupted scan finishes with results identical to an uninterrupted one. The folder is removed
-    once the NeXus file is written.
+    the plan and the configuration and the spinscope version; the folder's ``manifest.json`` (written
+    before the first delay, marked complete after the last) holds the fingerprint of each top-level key.
+    ``resume=True`` reuses the finished delays, so an interrupted scan finishes with results identical to
+    an uninterrupted one; checkpoints of another configuration or version, a truncated or foreign file, or
+    a link at the folder's name are errors naming the file. The folder is removed once the NeXus file is
+    written. The output is claimed for the run (:func:`spinscope.atomic.claim_output`): a second run
+    into the same file fails while the first runs.
 
 Output
     :func:`spinscope.io.write_nexus` with ``definition="NXsas"``: ``frames`` ``(delay, [exposure,] y, x)``
@@ -48,6 +52,7 @@ import hashlib
 import json
 import math
 import shutil
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,8 +62,18 @@ import numpy as np
 import xarray as xr
 
 from spinscope.acquisition.protocols import FrameCamera, TextureEvolution
-from spinscope.atomic import atomic_path
-from spinscope.errors import ConfigError, OutputExistsError
+from spinscope.atomic import (
+    OutputError,
+    atomic_path,
+    claim_output,
+    code_version,
+    config_fingerprint,
+    differing_keys,
+    make_folder,
+    read_manifest,
+    write_manifest,
+)
+from spinscope.errors import ConfigError, FileFormatError, OutputExistsError
 from spinscope.io import write_nexus
 from spinscope.timing import sigma_to_fwhm
 from spinscope.units import parse_quantity
@@ -204,18 +219,70 @@ def _one_delay(camera: FrameCamera, dynamics: TextureEvolution, scan: DelayScan,
 
 
 def _save_checkpoint(path: Path, data: dict[str, Any], fingerprint: str) -> None:
+    """One delay's checkpoint, atomically (a unique temporary name, then a rename)."""
     with atomic_path(path, overwrite=True) as tmp, tmp.open("wb") as fh:
-        np.savez(fh, fingerprint=np.array(fingerprint), **data)
+        np.savez(fh, fingerprint=np.array(fingerprint), version=np.array(code_version()), **data)
 
 
-def _load_checkpoint(path: Path, fingerprint: str) -> dict[str, Any] | None:
+def _load_checkpoint(path: Path, fingerprint: str) -> dict[str, Any]:
+    """One delay's checkpoint, checked.
+
+    Raises
+    ------
+    FileFormatError
+        The file is not a checkpoint, is truncated or corrupt, or belongs to another configuration;
+        the message names it.
+    """
     try:
+        with open(path, "rb") as fh:
+            magic = fh.read(2)
+        if magic != b"PK":
+            raise FileFormatError(f"{path}: not a delay-scan checkpoint (expected a .npz archive)",
+                                  path=str(path))
+        with zipfile.ZipFile(path) as zf:
+            damaged = zf.testzip()  # every member's CRC: a flipped bit is caught here
+        if damaged is not None:
+            raise FileFormatError(f"{path}: corrupt checkpoint (entry {damaged!r} fails its CRC check); "
+                                  "rerun without --resume", path=str(path))
         with np.load(path, allow_pickle=False) as z:
-            if str(z["fingerprint"]) != fingerprint:
-                return None
-            return {k: z[k] for k in z.files if k != "fingerprint"}
-    except Exception:  # a corrupt or foreign checkpoint is recomputed, never trusted
-        return None
+            data = {k: z[k] for k in z.files}
+    except FileFormatError:
+        raise
+    except Exception as exc:  # BadZipFile, EOFError, zlib.error, ...: any failure to decode
+        raise FileFormatError(f"{path}: truncated or corrupt checkpoint ({type(exc).__name__}: {exc}); "
+                              "rerun without --resume", path=str(path)) from None
+    if "fingerprint" not in data or str(data.pop("fingerprint")) != fingerprint:
+        raise FileFormatError(f"{path}: checkpoint made with another configuration; resume with the "
+                              "configuration that made it, or rerun without --resume", path=str(path))
+    data.pop("version", None)
+    return data
+
+
+def _partial_folder(partial: Path, *, fingerprint: str, keys: dict[str, str], resume: bool,
+                    n: int) -> None:
+    """Prepare the checkpoint folder: refuse a link or a file there; without ``resume`` start it
+    afresh; with ``resume`` refuse one made by another configuration or spinscope version (its
+    ``manifest.json`` says which top-level keys differ). Its manifest is written before any delay."""
+    if partial.is_symlink() or (partial.exists() and not partial.is_dir()):
+        raise OutputError(f"{partial}: the checkpoint folder is a link or a file; remove it",
+                          path=str(partial))
+    if partial.exists() and not resume:
+        shutil.rmtree(partial)
+    man = read_manifest(partial) if partial.is_dir() else None
+    if man is not None and resume:
+        if man.get("spinscope_version") != code_version():
+            raise FileFormatError(
+                f"{partial}: checkpoints made by spinscope {man.get('spinscope_version')}, this is "
+                f"{code_version()}; rerun without --resume", path=str(partial))
+        if man.get("fingerprint") != fingerprint:
+            diff = differing_keys(man.get("keys"), keys)
+            which = f" (differs in: {', '.join(diff)})" if diff else ""
+            raise FileFormatError(
+                f"{partial}: checkpoints made with another configuration{which}; resume with the "
+                "configuration that made them, or rerun without --resume", path=str(partial))
+    make_folder(partial)
+    write_manifest(partial, complete=False, kind="spinscope delay-scan checkpoints",
+                   fingerprint=fingerprint, keys=keys, delays=n)
 
 
 def run_delay_scan(
@@ -278,22 +345,49 @@ def run_delay_scan(
         ``output``, ``n_delays``, ``resumed`` (delays taken from checkpoints), ``seed``,
         ``photons_per_frame``,
         ``saturated_pixels``.
+
+    Raises
+    ------
+    OutputExistsError
+        ``output`` exists and ``overwrite`` is false, or it is a folder.
+    OutputError
+        Another run writes ``output``, or it or its checkpoint folder cannot be written.
+    FileFormatError
+        ``resume``: a checkpoint is truncated, foreign, or made with another configuration or
+        spinscope version (names the file or folder).
     """
     out = Path(output)
+    with claim_output(out):
+        return _run_claimed(camera, dynamics, scan, out, config=config, attrs=attrs, injected=injected,
+                            overwrite=overwrite, resume=resume, ring_mask=ring_mask, progress=progress,
+                            on_delay=on_delay)
+
+
+def _run_claimed(camera: FrameCamera, dynamics: TextureEvolution, scan: DelayScan, out: Path, *,
+                 config: dict[str, Any] | None, attrs: dict[str, Any] | None,
+                 injected: dict[str, Any] | None, overwrite: bool, resume: bool,
+                 ring_mask: np.ndarray | None, progress: Callable[[int, int], None] | None,
+                 on_delay: Callable[[int], None] | None) -> dict[str, Any]:
+    """The body of :func:`run_delay_scan` while it holds the claim on ``out`` (same parameters).
+
+    Size: the eleven parameters are those of :func:`run_delay_scan`, passed on by name.
+    """
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out}: exists; pass --overwrite or choose another output", path=str(out))
     if out.exists() and out.is_dir():
         raise OutputExistsError(f"{out}: is a folder; expected a file name such as scan.nxs", path=str(out))
     partial = _partial_dir(out)
-    if partial.exists() and not resume:
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True, exist_ok=True)
+    fingerprint = scan.fingerprint(config)
+    keys = {**config_fingerprint(config or {})[1], "scan": scan.fingerprint(None)[:16]}
+    _partial_folder(partial, fingerprint=fingerprint, keys=keys, resume=resume, n=len(scan.delays))
     off_expected = None
     if scan.pump_off:
         off_expected = camera.expected(dynamics.projection(None, tilt=camera.optics.tilt), photons=1.0)
-    results, resumed = _acquire(camera, dynamics, scan, partial, fingerprint=scan.fingerprint(config),
+    results, resumed = _acquire(camera, dynamics, scan, partial, fingerprint=fingerprint,
                                 resume=resume, off_expected=off_expected, ring_mask=ring_mask,
                                 progress=progress, on_delay=on_delay)
+    write_manifest(partial, complete=True, kind="spinscope delay-scan checkpoints",
+                   fingerprint=fingerprint, keys=keys, delays=len(scan.delays))
     dvars = _data_vars(results, scan, ring_mask=ring_mask, injected=injected)
     a = _camera_attrs(camera, scan)
     if ring_mask is not None:
@@ -331,7 +425,7 @@ def _acquire(camera: FrameCamera, dynamics: TextureEvolution, scan: DelayScan, p
     resumed = 0
     for i in range(n):
         ck = partial / f"delay_{i:05d}.npz"
-        data = _load_checkpoint(ck, fingerprint) if (resume and ck.is_file()) else None
+        data = _load_checkpoint(ck, fingerprint) if (resume and ck.exists()) else None
         if data is not None:
             resumed += 1
         else:

@@ -26,7 +26,6 @@ of ``io._hdf5``.
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from pathlib import Path
@@ -34,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from spinscope.atomic import atomic_path, read_manifest
 from spinscope.errors import FileFormatError
 from spinscope.io._hdf5 import length_factor
 
@@ -522,12 +522,28 @@ def write_ovf(path, da, *, format: str = "binary8", version: int = 2, title: str
     else:
         lines = _ovf1_header(name, mesh, shape, arr, attrs, time, valueunits)
     p = Path(path)
-    tmp = p.with_name(p.name + ".part")
-    with open(tmp, "wb") as fh:
+    with atomic_path(p, overwrite=True) as tmp, open(tmp, "wb") as fh:
         fh.write(("\n".join(lines) + "\n").encode("ascii"))
         _write_ovf_data(fh, arr, format, version, nc)
-    os.replace(tmp, p)
     return p
+
+
+def _check_manifest(d: Path, files: list[Path] | None) -> None:
+    """A folder written by spinscope (it has ``manifest.json``) must be complete, with as many
+    frames as its manifest lists; folders of other programs (MuMax3, OOMMF) have none of ours."""
+    try:
+        man = read_manifest(d)
+    except FileFormatError:  # not JSON: another program's manifest
+        return
+    if man is None or "spinscope_version" not in man:
+        return
+    if man.get("complete") is not True:
+        raise FileFormatError(f"{d}: incomplete movie: the spinscope run writing it did not finish "
+                              f"(manifest.json says complete = false); rerun it", path=str(d))
+    n = man.get("frames")
+    if files is not None and isinstance(n, int) and n != len(files):
+        raise FileFormatError(f"{d}: holds {len(files)} OVF files but its manifest.json lists {n} "
+                              "frames; the folder was changed after it was written", path=str(d))
 
 
 def read_ovf_folder(folder, pattern: str = "*.ov[f]", *, time_step: float | None = None):
@@ -551,7 +567,9 @@ def read_ovf_folder(folder, pattern: str = "*.ov[f]", *, time_step: float | None
     Raises
     ------
     FileFormatError
-        No file matches, the files differ in shape, or a time is missing without ``time_step``.
+        No file matches, the files differ in shape, or a time is missing without ``time_step``; a
+        folder written by spinscope whose ``manifest.json`` is not complete or lists another number
+        of frames (an interrupted run).
     """
     d = Path(folder)
     if not d.is_dir():
@@ -561,6 +579,7 @@ def read_ovf_folder(folder, pattern: str = "*.ov[f]", *, time_step: float | None
         files = sorted(d.glob("*.omf"))
     if not files:
         raise FileFormatError(f"{d}: no OVF file matching {pattern!r}", path=str(d))
+    _check_manifest(d, files if pattern == "*.ov[f]" else None)
     frames = [read_ovf(f) for f in files]
     shape = frames[0].shape
     for f, fr in zip(files, frames, strict=True):

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from spinscope.atomic import (
+    atomic_path,
+    atomic_write_text,
+    claim_output,
+    config_fingerprint,
+    make_folder,
+    write_manifest,
+)
 from spinscope.config.kinds import load_config
 from spinscope.config.micromagnetics import LLGConfig
 from spinscope.io.ovf import write_ovf
 from spinscope.micromagnetics.build import build_simulation
 from spinscope.micromagnetics.engine import get_engine
+from spinscope.micromagnetics.simulation import CheckpointFile
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["build_simulation", "load_scenario", "run_scenario", "write_movie"]
+__all__ = ["build_simulation", "load_scenario", "run_scenario", "scenario_fingerprint", "write_movie"]
+
+#: Names of the frames of an OVF-folder movie.
+_FRAME = re.compile(r"m\d{6}\.ovf")
 
 
 def load_scenario(path) -> LLGConfig:
@@ -38,7 +52,9 @@ def run_scenario(cfg: LLGConfig, *, base_dir=".", progress: bool = False, checkp
     progress
         Show a progress bar.
     checkpoint, resume
-        Checkpoint file (``.npz``) written during the run, and whether to continue from it.
+        Checkpoint file (``.npz``) written during the run, and whether to continue from it. It
+        carries the fingerprint of ``cfg`` (:func:`scenario_fingerprint`) and the spinscope version;
+        resuming one made with another configuration or version is refused.
     workers
         Threads for the FFTs.
     engine
@@ -48,16 +64,41 @@ def run_scenario(cfg: LLGConfig, *, base_dir=".", progress: bool = False, checkp
     Returns
     -------
     xarray.DataArray
-        The magnetisation movie with the coordinate ``m_avg``.
+        The magnetisation movie with the coordinate ``m_avg`` and the attribute
+        ``config_fingerprint``.
 
     Raises
     ------
     ParameterError
         ``engine``: an unknown engine name.
+    FileFormatError
+        ``resume``: the checkpoint is not one, is truncated, or was made with another configuration
+        or spinscope version (the message names it).
     """
     eng = get_engine(cfg.engine if engine is None else engine)
-    return eng.run(cfg, base_dir=base_dir, progress=progress, checkpoint=checkpoint,
-                   resume=resume, workers=workers)
+    fp, keys = scenario_fingerprint(cfg)
+    if checkpoint is not None:
+        checkpoint = CheckpointFile(checkpoint, fingerprint=fp, keys=keys)
+    movie = eng.run(cfg, base_dir=base_dir, progress=progress, checkpoint=checkpoint,
+                    resume=resume, workers=workers)
+    movie.attrs["config_fingerprint"] = fp
+    return movie
+
+
+def scenario_fingerprint(cfg: LLGConfig) -> tuple[str, dict[str, str]]:
+    """Fingerprint of a scenario (:func:`spinscope.atomic.config_fingerprint`) for its checkpoints.
+
+    ``run.checkpoint_every`` is left out: how often a run is saved does not change its result.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        SHA-256 of the canonical JSON [hex digest] and the fingerprint of each top-level key.
+    """
+    data = cfg.model_dump(mode="json")
+    if isinstance(data.get("run"), dict):
+        data["run"] = {k: v for k, v in data["run"].items() if k != "checkpoint_every"}
+    return config_fingerprint(data)
 
 
 def _netcdf_safe(ds) -> None:
@@ -70,7 +111,13 @@ def _netcdf_safe(ds) -> None:
 
 def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
     """Write a magnetisation movie: a ``.nc`` file (netCDF, written atomically) or a folder of
-    OVF 2.0 snapshots ``m000000.ovf ...`` with ``table.txt`` (t [s] and <m>).
+    OVF 2.0 snapshots ``m000000.ovf ...`` with ``table.txt`` (t [s] and <m>) and ``manifest.json``.
+
+    The output is claimed for the duration (:func:`spinscope.atomic.claim_output`): a second run
+    writing the same output fails. A folder gets ``manifest.json`` with ``complete = false`` before
+    the first frame and ``complete = true`` with the frame count, the configuration fingerprint and
+    the spinscope version after the last file, so an interrupted write reads as incomplete
+    (:func:`spinscope.io.ovf.read_ovf_folder`); frames of an earlier, longer movie are removed.
 
     Parameters
     ----------
@@ -82,23 +129,44 @@ def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
     Returns
     -------
     list of pathlib.Path
-        The files written (the table not counted).
+        The files written (the table and the manifest not counted).
+
+    Raises
+    ------
+    OutputError
+        The output cannot be written (names the path and the reason) or another run writes it.
     """
     out = Path(out)
-    if out.suffix == ".nc":
-        ds = movie.to_dataset(name="m")
-        _netcdf_safe(ds)
-        tmp = out.with_name(out.name + ".part")
-        ds.to_netcdf(tmp, engine="scipy")
-        tmp.replace(out)
-        return [out]
-    out.mkdir(parents=True, exist_ok=True)
+    with claim_output(out):
+        if out.suffix == ".nc":
+            ds = movie.to_dataset(name="m")
+            _netcdf_safe(ds)
+            with atomic_path(out, overwrite=True) as tmp:
+                ds.to_netcdf(tmp, engine="scipy")
+            return [out]
+        return _write_ovf_folder(movie, out)
+
+
+def _write_ovf_folder(movie: xr.DataArray, out: Path) -> list[Path]:
+    """The OVF-folder branch of :func:`write_movie` (the caller holds the claim)."""
+    make_folder(out)
+    n = movie.sizes["time"]
+    info = {"kind": "spinscope llg movie", "frames": n,
+            "config_fingerprint": movie.attrs.get("config_fingerprint")}
+    write_manifest(out, complete=False, **info)
     files = []
-    for i in range(movie.sizes["time"]):
+    for i in range(n):
         fr = movie.isel(time=i)
         files.append(write_ovf(out / f"m{i:06d}.ovf", fr.drop_vars("m_avg", errors="ignore"),
                                format="binary4", title="m", time=float(fr["time"])))
+    keep = {p.name for p in files}
+    for old in out.iterdir():
+        if _FRAME.fullmatch(old.name) and old.name not in keep and not old.is_dir():
+            old.unlink()
     if "m_avg" in movie.coords:
         tab = np.column_stack([movie["time"].values, movie["m_avg"].values])
-        np.savetxt(out / "table.txt", tab, header="t (s)\tmx ()\tmy ()\tmz ()", delimiter="\t")
+        buf = io.StringIO()
+        np.savetxt(buf, tab, header="t (s)\tmx ()\tmy ()\tmz ()", delimiter="\t")
+        atomic_write_text(out / "table.txt", buf.getvalue())
+    write_manifest(out, complete=True, **info)
     return files

@@ -16,14 +16,18 @@ Internally everything is SI: ``Ms`` [A/m], ``A`` [J/m], ``Ku`` [J/m^3], ``D`` [J
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import math
 import os
 import time as _time
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from spinscope.atomic import atomic_path, claim_output, code_version, differing_keys
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import FileFormatError
 from spinscope.micromagnetics.constants import HBAR, KB, MU0, MUB, QE
@@ -44,7 +48,95 @@ from spinscope.micromagnetics.terms import (
     zeeman,
 )
 
-__all__ = ["Simulation", "exchange_length", "magnetisation_movie"]
+__all__ = ["CheckpointFile", "Simulation", "exchange_length", "magnetisation_movie"]
+
+#: ``format`` of the ``meta`` entry of an LLG checkpoint.
+CHECKPOINT_FORMAT = "spinscope-llg-checkpoint-2"
+#: Entries an LLG checkpoint must hold.
+_CHECKPOINT_KEYS = ("m", "t", "dt", "n_done", "times", "frames", "avgs", "k1", "stats", "rng", "meta")
+
+
+class CheckpointFile(os.PathLike):
+    """A checkpoint file with the fingerprint of the configuration that writes it.
+
+    :func:`spinscope.micromagnetics.scenario.run_scenario` passes one to :meth:`Simulation.run` (a
+    plain path there gets the fingerprint of the simulation's own parameters). It is a path-like
+    object, so engines hand it on unchanged.
+
+    Parameters
+    ----------
+    path
+        The checkpoint (``.npz``) [path].
+    fingerprint
+        SHA-256 of the configuration [hex digest].
+    keys
+        Fingerprint of each top-level configuration key, to name those that differ on resume.
+    """
+
+    def __init__(self, path, *, fingerprint: str, keys: dict[str, str] | None = None):
+        self.path = Path(path)
+        self.fingerprint = str(fingerprint)
+        self.keys = dict(keys or {})
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __repr__(self) -> str:
+        return f"CheckpointFile({str(self.path)!r}, fingerprint={self.fingerprint[:12]!r}...)"
+
+
+def _read_checkpoint(path: Path) -> dict:
+    """Every entry of an LLG checkpoint in memory, ``meta`` parsed.
+
+    Raises
+    ------
+    FileFormatError
+        Not a regular file, a ``.npy`` array or anything but a zip archive, truncated or corrupt, an
+        entry missing, or a checkpoint of an older spinscope without ``meta``; the message names
+        ``path``.
+    """
+    if not path.is_file():
+        raise FileFormatError(f"{path}: checkpoint is not a regular file", path=str(path))
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(6)
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot read the checkpoint ({exc.strerror or exc})",
+                              path=str(path)) from None
+    if magic == b"\x93NUMPY":
+        raise FileFormatError(f"{path}: a single .npy array, not an LLG checkpoint (.npz written by "
+                              "spinscope llg run --checkpoint)", path=str(path))
+    if not magic.startswith(b"PK"):
+        raise FileFormatError(f"{path}: not an LLG checkpoint (expected a .npz archive)",
+                              path=str(path))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            damaged = zf.testzip()  # every member's CRC: a flipped bit is caught here
+        if damaged is not None:
+            raise FileFormatError(f"{path}: corrupt checkpoint (entry {damaged!r} fails its CRC "
+                                  "check)", path=str(path))
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in _CHECKPOINT_KEYS if k not in z.files]
+            if missing == ["meta"]:
+                raise FileFormatError(f"{path}: checkpoint of an older spinscope without a "
+                                      "configuration fingerprint; rerun without --resume",
+                                      path=str(path))
+            if missing:
+                raise FileFormatError(f"{path}: not an LLG checkpoint (missing {', '.join(missing)})",
+                                      path=str(path))
+            data = {k: z[k] for k in _CHECKPOINT_KEYS}
+        meta = json.loads(str(data["meta"]))
+    except FileFormatError:
+        raise
+    except Exception as exc:  # BadZipFile, EOFError, zlib.error, ...: any failure to decode
+        raise FileFormatError(f"{path}: truncated or corrupt checkpoint ({type(exc).__name__}: "
+                              f"{exc})", path=str(path)) from None
+    if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
+        raise FileFormatError(f"{path}: not an LLG checkpoint of this spinscope (format "
+                              f"{meta.get('format') if isinstance(meta, dict) else meta!r})",
+                              path=str(path))
+    data["meta"] = meta
+    return data
 
 # Dormand-Prince 5(4) tableau
 _C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
@@ -747,12 +839,14 @@ class Simulation:
         frames = []
         avgs = []
         start = 0
-        ck = Path(checkpoint) if checkpoint is not None else None
-        if ck is not None and resume and ck.exists():
-            start, frames, avgs = self._load_checkpoint(ck, times)
-        bar, task = _progress_bar(len(times), start) if progress else (None, None)
-        wall0 = _time.perf_counter()
+        ck = self._checkpoint_file(checkpoint)
+        claim = claim_output(ck.path) if ck is not None else None
+        bar = None
         try:
+            if ck is not None and resume and ck.path.exists():
+                start, frames, avgs = self._load_checkpoint(ck, times)
+            bar, task = _progress_bar(len(times), start) if progress else (None, None)
+            wall0 = _time.perf_counter()
             for i in range(start, len(times)):
                 self.advance(times[i], method=method, dt=dt)
                 frames.append(self.m.copy())
@@ -766,6 +860,8 @@ class Simulation:
         finally:
             if bar is not None:
                 bar.stop()
+            if claim is not None:
+                claim.release()
         movie = magnetisation_movie(times, np.array(frames), self.mesh, attrs={
             "Ms": self.Ms_max, "A": self.A, "gamma": self.gamma,
             "wall_time": _time.perf_counter() - wall0,
@@ -773,6 +869,13 @@ class Simulation:
         movie = movie.assign_coords(
             m_avg=(("time", "component"), np.array(avgs), {"long_name": "<m> over magnetic cells"}))
         return movie
+
+    def _checkpoint_file(self, checkpoint) -> CheckpointFile | None:
+        """The checkpoint of :meth:`run` with its fingerprint (the scenario's, or the parameters')."""
+        if checkpoint is None or isinstance(checkpoint, CheckpointFile):
+            return checkpoint
+        fp, keys = self._params_fingerprint()
+        return CheckpointFile(checkpoint, fingerprint=fp, keys=keys)
 
     def _frame_times(self, duration, times, n_frames, interval) -> np.ndarray:
         """Absolute output times [s] of :meth:`run`, checked."""
@@ -792,8 +895,21 @@ class Simulation:
                                  f"current time {self.t:.6g} s", field="times")
         return times
 
-    def _save_checkpoint(self, path: Path, n_done: int, times, frames, avgs):
-        tmp = path.with_name(path.name + ".tmp")
+    def _params_fingerprint(self) -> tuple[str, dict[str, str]]:
+        """Fingerprint of the physical parameters, for checkpoints of runs not made from a scenario."""
+        h = hashlib.sha256()
+        for v in (self.mesh.n, self.mesh.d, self.gamma, self.A, self.D, self.Ku1, self.Ku2):
+            h.update(repr(v).encode())
+        for a in (self.Ms, np.asarray(self.alpha, dtype=float)):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest(), {}
+
+    def _save_checkpoint(self, ck: CheckpointFile, n_done: int, times, frames, avgs):
+        """Write the checkpoint atomically (a unique temporary name, fsync, rename) with its ``meta``:
+        format, spinscope version, configuration fingerprint (and per key), ``complete``."""
+        meta = {"format": CHECKPOINT_FORMAT, "spinscope_version": code_version(),
+                "fingerprint": ck.fingerprint, "keys": ck.keys, "n_done": int(n_done),
+                "complete": True}
         state = {
             "m": self.m, "t": self.t, "dt": self.dt, "n_done": n_done, "times": times,
             "frames": np.array(frames), "avgs": np.array(avgs),
@@ -801,31 +917,50 @@ class Simulation:
             "stats": np.array([self.stats["steps"], self.stats["rejected"],
                                self.stats["evaluations"]]),
             "rng": np.frombuffer(repr(self._rng.bit_generator.state).encode(), dtype=np.uint8),
+            "meta": np.array(json.dumps(meta)),
         }
-        with open(tmp, "wb") as fh:
+        with atomic_path(ck.path, overwrite=True) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, **state)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
 
-    def _load_checkpoint(self, path: Path, times):
+    def _load_checkpoint(self, ck: CheckpointFile, times):
+        """Continue from a checkpoint: checked (file type, integrity, version, configuration, output
+        times, mesh) before any state is taken, so a refused checkpoint changes nothing."""
+        path = ck.path
+        z = _read_checkpoint(path)
+        meta = z["meta"]
+        if meta.get("spinscope_version") != code_version():
+            raise FileFormatError(
+                f"{path}: checkpoint made by spinscope {meta.get('spinscope_version')}, this is "
+                f"{code_version()}; the runs would mix two codes: rerun without --resume",
+                path=str(path))
+        if meta.get("fingerprint") != ck.fingerprint:
+            keys = differing_keys(meta.get("keys"), ck.keys)
+            which = f" (differs in: {', '.join(keys)})" if keys else ""
+            raise FileFormatError(
+                f"{path}: checkpoint made with another configuration{which}; resume with the "
+                "configuration that made it, or rerun without --resume", path=str(path))
+        if not np.array_equal(z["times"], times):
+            raise FileFormatError(f"{path}: checkpoint was made for other output times",
+                                  path=str(path))
+        if z["m"].shape != self.m.shape:
+            raise FileFormatError(f"{path}: checkpoint holds a magnetisation of shape "
+                                  f"{z['m'].shape}, this mesh needs {self.m.shape}", path=str(path))
         try:
-            with np.load(path) as z:
-                if not np.array_equal(z["times"], times):
-                    raise FileFormatError(f"{path}: checkpoint was made for other output times",
-                                          path=str(path))
-                self.m[...] = z["m"]
-                self.t = float(z["t"])
-                self.dt = float(z["dt"])
-                k1 = z["k1"]
-                self._k1 = k1.copy() if k1.size else None
-                st = z["stats"]
-                self.stats = {"steps": int(st[0]), "rejected": int(st[1]),
-                              "evaluations": int(st[2])}
-                self._rng.bit_generator.state = ast.literal_eval(bytes(z["rng"]).decode())
-                return int(z["n_done"]), list(z["frames"]), list(z["avgs"])
-        except (OSError, KeyError, ValueError) as exc:
-            raise FileFormatError(f"{path}: unreadable checkpoint ({exc})", path=str(path)) from None
+            rng_state = ast.literal_eval(bytes(z["rng"]).decode())
+            self._rng.bit_generator.state = rng_state
+        except (ValueError, TypeError, SyntaxError, KeyError, UnicodeDecodeError) as exc:
+            raise FileFormatError(f"{path}: corrupt checkpoint (random state: {exc})",
+                                  path=str(path)) from None
+        self.m[...] = z["m"]
+        self.t = float(z["t"])
+        self.dt = float(z["dt"])
+        k1 = z["k1"]
+        self._k1 = k1.copy() if k1.size else None
+        st = z["stats"]
+        self.stats = {"steps": int(st[0]), "rejected": int(st[1]), "evaluations": int(st[2])}
+        return int(z["n_done"]), list(z["frames"]), list(z["avgs"])
 
     def relax(self, *, max_torque: float = 1e-5, t_max: float = 20e-9, method: str = "auto",
               max_err: float = 1e-3) -> dict:

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from spinscope.atomic import atomic_path
+from spinscope.atomic import atomic_path, claim_output, make_folder
 from spinscope.config import ExperimentConfig
-from spinscope.errors import MaterialError, OutputExistsError
+from spinscope.errors import MaterialError, OutputExistsError, SpinscopeError
 from spinscope.io import write_nexus
 from spinscope.materials import edge_energy, get_material
 from spinscope.progress import Progress
@@ -87,17 +87,25 @@ def _label(edges) -> str:
 
 
 def _prepare_output(out: Path, *, overwrite: bool) -> bool:
-    """Check the output folder; return whether files in it may be replaced."""
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out}: exists and is not a folder; choose another -o", path=str(out))
-    if out.is_dir() and any(out.iterdir()):
-        if (out / MANIFEST).is_file() or overwrite:
-            return True
-        raise OutputExistsError(
-            f"{out}: folder is not empty and was not written by the demo; pass --overwrite or choose "
-            "another -o",
-            path=str(out),
-        )
+    """Claim the output folder for this process (:func:`spinscope.atomic.claim_output`; held until the
+    process ends, so a second run into it fails, ``overwrite`` or not), check it and create it; return
+    whether files in it may be replaced."""
+    claim = claim_output(out)
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputExistsError(f"{out}: exists and is not a folder; choose another -o", path=str(out))
+        if out.is_dir() and any(out.iterdir()):
+            if (out / MANIFEST).is_file() or overwrite:
+                return True
+            raise OutputExistsError(
+                f"{out}: folder is not empty and was not written by the demo; pass --overwrite or choose "
+                "another -o",
+                path=str(out),
+            )
+        make_folder(out)
+    except SpinscopeError:
+        claim.release()
+        raise
     return overwrite
 
 

@@ -27,12 +27,13 @@ from spinscope.acquisition.stroboscopic import StroboscopicScheme, choose_ratio,
 from spinscope.acquisition.stxm_scan import ScanPattern, run_stxm_scan
 from spinscope.analysis import xmcd
 from spinscope.analysis.xmcd import radial_wave_fit
+from spinscope.atomic import claim_output, make_folder
 from spinscope.config.kinds import load_config
 from spinscope.config.load import format_validation_error
 from spinscope.config.stxm import StxmConfig
 from spinscope.datamodel import magnetisation_field
 from spinscope.detectors.apd import APD, as_generator
-from spinscope.errors import ConfigError, DataModelError, OutputExistsError
+from spinscope.errors import ConfigError, DataModelError, OutputExistsError, SpinscopeError
 from spinscope.evolution.spin_wave import spin_wave_movie
 from spinscope.evolution.vortex import gyrotropic_frequency, vortex_gyration_movie
 from spinscope.instruments.stxm import STXM
@@ -185,12 +186,20 @@ def _movie_from_file(path: Path, period: float | None) -> xr.DataArray:
 
 
 def _prepare_output(out: Path, overwrite: bool, marker: str) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out}: exists and is not a folder; choose another -o", path=str(out))
-    if out.is_dir() and (out / marker).exists() and not overwrite:
-        raise OutputExistsError(f"{out / marker}: output exists; pass --overwrite or choose another -o",
-                                path=str(out / marker))
-    out.mkdir(parents=True, exist_ok=True)
+    """Claim the output folder for this process (:func:`spinscope.atomic.claim_output`; held until the
+    process ends, so a second run into it fails, ``overwrite`` or not), refuse an existing ``marker``
+    without ``overwrite``, and create the folder (an unwritable path is an ``OutputError``)."""
+    claim = claim_output(out)
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputExistsError(f"{out}: exists and is not a folder; choose another -o", path=str(out))
+        if out.is_dir() and (out / marker).exists() and not overwrite:
+            raise OutputExistsError(f"{out / marker}: output exists; pass --overwrite or choose another -o",
+                                    path=str(out / marker))
+        make_folder(out)
+    except SpinscopeError:
+        claim.release()
+        raise
 
 
 def _say(progress: bool, msg: str) -> None:

@@ -77,8 +77,16 @@ from spinscope.analysis.azimuthal import (
 )
 from spinscope.analysis.rings import RING_SHAPES, fit_ring, integrated_intensity, magnetisation_trace
 from spinscope.analysis.timetrace import fit_demagnetisation, fit_q1_trace, wall_velocity
+from spinscope.atomic import claim_output
 from spinscope.curves import demag_curve
-from spinscope.errors import ConfigError, DataRangeError, FileFormatError, OutputExistsError, UnitError
+from spinscope.errors import (
+    ConfigError,
+    DataRangeError,
+    FileFormatError,
+    OutputExistsError,
+    SpinscopeError,
+    UnitError,
+)
 from spinscope.geometry import q_of_radius
 from spinscope.io import guess_engine, open_dataset, write_nexus
 from spinscope.io.lab import read_delays, read_lab_frames
@@ -675,16 +683,24 @@ def _output_paths(out: Path) -> dict[str, Path]:
 
 
 def _check_output(out: Path, paths: dict[str, Path], overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out}: exists and is not a folder; choose another -o", path=str(out))
-    if overwrite:
-        return
-    existing = [p.name for p in paths.values() if p.exists()]
-    if existing:
-        raise OutputExistsError(
-            f"{out}: already holds {', '.join(existing)}; pass --overwrite or choose another -o",
-            path=str(out),
-        )
+    """Claim the output folder for this process (:func:`spinscope.atomic.claim_output`; held until the
+    process ends, so a second run into it fails, ``overwrite`` or not) and refuse outputs of an earlier
+    run without ``overwrite``. The folder itself is made when the outputs are written."""
+    claim = claim_output(out)
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputExistsError(f"{out}: exists and is not a folder; choose another -o", path=str(out))
+        if overwrite:
+            return
+        existing = [p.name for p in paths.values() if p.exists()]
+        if existing:
+            raise OutputExistsError(
+                f"{out}: already holds {', '.join(existing)}; pass --overwrite or choose another -o",
+                path=str(out),
+            )
+    except SpinscopeError:
+        claim.release()
+        raise
 
 
 @dataclass(frozen=True)
