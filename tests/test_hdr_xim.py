@@ -261,3 +261,120 @@ def test_xsp_without_header(tmp_path):
     p.write_text("704\t1\t\n")
     with pytest.raises(FileFormatError, match="lonely.hdr is missing"):
         read_hdr_xim(p)
+
+
+# --------------------------------------------------------------------------------------------------
+# truncated and incomplete headers (issue 12): refused, never read as another scan
+
+
+def _truncations(tmp_path, src, stem, cuts):
+    """Read the scan with its header cut at each offset; count refusals and identical reads."""
+    import shutil
+
+    import xarray as xr
+
+    for f in src.glob(stem + "*"):
+        shutil.copy(f, tmp_path / f.name)
+    hdr = tmp_path / f"{stem}.hdr"
+    raw = hdr.read_bytes()
+    full = read_hdr_xim(hdr)
+    refused, identical = 0, []
+    for cut in cuts:
+        hdr.write_bytes(raw[:cut])
+        try:
+            ds = read_hdr_xim(hdr)
+        except FileFormatError as exc:
+            assert f"{stem}.hdr" in str(exc) and "\n" not in str(exc)
+            refused += 1
+            continue
+        xr.testing.assert_identical(ds, full)  # anything read is the whole scan, unchanged
+        identical.append(raw[cut:])
+    hdr.write_bytes(raw)
+    return refused, identical
+
+
+def test_real_header_cut_at_every_line_is_refused(maxymus, tmp_path):
+    raw = (maxymus / "MPI_210127021.hdr").read_bytes()
+    lines = [i + 1 for i, b in enumerate(raw) if b == ord("\n")][:-1]
+    assert len(lines) == 72
+    # before issue 12: 46 of these 72 read as an energy stack (the scanning stage, in ImageScan,
+    # cut away) without the ring current; now every one is refused
+    refused, identical = _truncations(tmp_path, maxymus, "MPI_210127021", lines)
+    assert (refused, identical) == (72, [])
+    refused, identical = _truncations(tmp_path, maxymus, "MPI_210127021", range(0, len(raw), 11))
+    assert (refused, identical) == (len(range(0, len(raw), 11)), [])
+
+
+def test_real_point_header_cut_at_every_line(maxymus, tmp_path):
+    raw = (maxymus / "MPI_210127006.hdr").read_bytes()
+    lines = [i + 1 for i, b in enumerate(raw) if b == ord("\n")][:-1]
+    refused, identical = _truncations(tmp_path, maxymus, "MPI_210127006", lines)
+    # the one cut that reads is the last line, the per-image block Image0 that the reader does
+    # not use: the scan read is identical to the full one
+    assert refused == len(lines) - 1 and [t.strip()[:7] for t in identical] == [b"Image0 "]
+
+
+def test_synthetic_header_cut_at_every_line_is_refused(tmp_path):
+    p, _ = _write_scan(tmp_path, stack=[-2.0, -1.0], stage="MagnetField", nl="\r\n")
+    raw = p.read_bytes()
+    cuts = [i + 1 for i, b in enumerate(raw) if b == ord("\n")][:-1] + list(range(1, len(raw) - 3, 5))
+    refused = 0
+    for cut in cuts:
+        p.write_bytes(raw[:cut])
+        with pytest.raises(FileFormatError, match=r"S\.hdr"):
+            read_hdr_xim(p)
+        refused += 1
+    p.write_bytes(raw + b"\r\n\r\n  \r\n")  # trailing blank lines change nothing
+    assert read_hdr_xim(p)["counts"].dims == ("field", "y", "x")
+    assert refused == len(cuts) > 40
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('ImageScan = { ScanType = "Image"; ScanningStage = "MagnetField"; SingleEnergy = false;};\n', "",
+     "incomplete or truncated header: no ImageScan block"),
+    ("SingleEnergy = false;};\n", "SingleEnergy = false;}\n", "missing ';' after the value of 'ImageScan'"),
+    ("Points = (4,", "Points = (5,", "tuple of 'Points' announces 5 items but holds 4"),
+])
+def test_incomplete_header_says_what_is_missing(tmp_path, old, new, message):
+    p, _ = _write_scan(tmp_path, stack=[-2.0, -1.0], stage="MagnetField")
+    text = p.read_text()
+    assert old in text
+    p.write_text(text.replace(old, new))
+    with pytest.raises(FileFormatError, match=r"S\.hdr") as info:
+        read_hdr_xim(p)
+    assert message in str(info.value)
+
+
+def test_declared_counts_must_agree(tmp_path):
+    p, _ = _write_scan(tmp_path, stack=[700.0, 705.0])
+    text = p.read_text()
+    stackless = text.replace(text[text.index("StackAxis"):text.index("Channels = (")], "")
+    p.write_text(stackless)
+    with pytest.raises(FileFormatError, match="Flags say 'Image Stack' but ScanDefinition has no StackAxis"):
+        read_hdr_xim(p)
+    scan = 'ImageScan = { ScanType = "Image"; '
+    for extra, message in (
+        ("EnergyRegions = (1, { Points = 3;});", "EnergyRegions announces 3 points, StackAxis has 2"),
+        ("SpatialRegions = (1, { XPoints = 5; YPoints = 3;});", "XPoints = 5 but PAxis has 4 Points"),
+        ("SpatialRegions = (2, { XPoints = 4;}, { XPoints = 4;});",
+         "1 region(s), ImageScan.SpatialRegions 2"),
+    ):
+        p.write_text(text.replace(scan, scan + extra))
+        with pytest.raises(FileFormatError, match=r"S\.hdr: incomplete or truncated header") as info:
+            read_hdr_xim(p)
+        assert message in str(info.value)
+    p.write_text(text.replace(scan, scan + "EnergyRegions = (1, { Points = 2;}); "
+                              "SpatialRegions = (1, { XPoints = 4; YPoints = 3;});"))
+    assert read_hdr_xim(p)["counts"].shape == (2, 3, 4)
+
+
+def test_point_scan_needs_its_position(maxymus, tmp_path):
+    import shutil
+
+    for f in maxymus.glob("MPI_210127006*"):
+        shutil.copy(f, tmp_path / f.name)
+    hdr = tmp_path / "MPI_210127006.hdr"
+    text = hdr.read_bytes().decode()
+    hdr.write_bytes(text.replace("CentreXPos = -70.071; ", "").encode())
+    with pytest.raises(FileFormatError, match="point scan without its position"):
+        read_hdr_xim(hdr)

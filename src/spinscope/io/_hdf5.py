@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from spinscope.errors import FileFormatError, SpinscopeError
+from spinscope.errors import FileFormatError, SpinscopeError, UnitError
 
 __all__ = [
     "HDF5_SIGNATURE",
+    "check_file",
     "check_links",
     "decode",
     "find_hdf5_signature",
     "length_factor",
+    "name_the_file",
     "nx_class",
     "open_hdf5",
     "wrap_errors",
@@ -29,9 +33,13 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def find_hdf5_signature(path: str | os.PathLike) -> int | None:
-    """Offset of the HDF5 superblock signature in ``path``, or ``None`` if there is none."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as fh:
+    """Offset of the HDF5 superblock signature in ``path`` [file path], or ``None`` if there is none.
+
+    A FIFO, socket, device or folder is refused (:func:`check_file`) before anything is opened.
+    """
+    p = check_file(path)
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
         offset = 0
         while offset + 8 <= size:
             fh.seek(offset)
@@ -41,13 +49,53 @@ def find_hdf5_signature(path: str | os.PathLike) -> int | None:
     return None
 
 
-def check_file(path: str | os.PathLike) -> Path:
-    """Raise :class:`FileFormatError` if ``path`` is missing, a folder or unreadable."""
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return "not a regular file"
+
+
+def check_file(path: str | os.PathLike, *, missing: str = "no such file") -> Path:
+    """Refuse, before anything opens it, a path that is not a readable regular file.
+
+    Parameters
+    ----------
+    path
+        The file [file path].
+    missing
+        Message for a path that does not exist (``"no such OVF file"``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file: missing, a folder, a FIFO, socket or device (reading one could block
+        forever or never end), or not readable.
+    """
     p = Path(path)
-    if not p.exists():
-        raise FileFormatError(f"{p}: no such file", path=str(p))
-    if p.is_dir():
+    try:
+        st = os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileFormatError(f"{p}: {missing}", path=str(p)) from None
+    except (OSError, ValueError) as exc:  # ENAMETOOLONG, ELOOP, EACCES on a parent, NUL in the name
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise FileFormatError(f"{p}: cannot read ({why})", path=str(p)) from None
+    if stat.S_ISDIR(st.st_mode):
         raise FileFormatError(f"{p}: expected a file, got a folder", path=str(p))
+    if not stat.S_ISREG(st.st_mode):
+        raise FileFormatError(
+            f"{p}: expected a regular file, got {_file_kind(st.st_mode)}; not opened", path=str(p)
+        )
     if not os.access(p, os.R_OK):
         raise FileFormatError(f"{p}: cannot read (permission denied)", path=str(p))
     return p
@@ -104,13 +152,47 @@ def _open_error(p: Path, exc: Exception) -> FileFormatError:
     return FileFormatError(f"{p}: corrupt HDF5 file ({short})", path=str(p))
 
 
+def name_the_file(exc: SpinscopeError, path: str | os.PathLike) -> SpinscopeError:
+    """``exc`` if its message names the file, else a copy of it (same class) that starts with it.
+
+    A :class:`~spinscope.errors.UnitError` about a caller's option (``field`` set, e.g.
+    ``energy``) is left alone: it names the option, not the file.
+
+    Parameters
+    ----------
+    exc
+        An error raised while reading ``path``.
+    path
+        The file being read [file path].
+
+    Returns
+    -------
+    SpinscopeError
+        ``exc`` itself, or a copy whose message is ``"PATH: <message>"``.
+    """
+    p = str(path)
+    if Path(p).name in str(exc) or (isinstance(exc, UnitError) and exc.field is not None):
+        return exc
+    new = copy.copy(exc)
+    new.args = (f"{p}: {exc.message}",)
+    new.path = p
+    return new
+
+
 @contextlib.contextmanager
 def wrap_errors(path: str | os.PathLike, what: str = "corrupt or unreadable HDF5 content"):
-    """Turn any non-spinscope exception raised while reading into a one-line FileFormatError."""
+    """Turn any exception raised while reading into a one-line error naming the file.
+
+    Spinscope errors keep their class (a message without the file gets it, see
+    :func:`name_the_file`); anything else becomes a :class:`FileFormatError` saying ``what``.
+    """
     try:
         yield
-    except SpinscopeError:
-        raise
+    except SpinscopeError as exc:
+        named = name_the_file(exc, path)
+        if named is exc:
+            raise
+        raise named from exc
     except (KeyboardInterrupt, MemoryError):
         raise
     except Exception as exc:

@@ -5,7 +5,15 @@ The header is a nested ``Key = value;`` text: values are numbers, ``true``/``fal
 strings, ``{ ... }`` blocks of further ``Key = value;`` pairs, or tuples ``(n, a, b, ...)`` whose
 first element counts the items that follow (items may themselves be blocks). CRLF and LF line
 endings are both accepted. :func:`parse_hdr` turns it into nested dicts and lists (the count of a
-tuple is checked and dropped).
+tuple is checked and dropped; every block must close and every value end with ``;``).
+
+A header cut short is refused, never read as another scan: :func:`check_header` requires what the
+scan type needs (``ScanDefinition`` with ``Type``, ``Regions`` and ``Channels``; a ``StackAxis``
+when the flags say ``Image Stack``; the point's position for a point scan) and the ``ImageScan``
+block, which the STXM software writes last (a header cut before it has lost the scanning stage,
+the ring current or the positions), and checks the counts the header declares twice
+(``SpatialRegions`` vs ``Regions``, ``XPoints``/``YPoints`` vs the axis points, the points of a
+single ``EnergyRegions`` entry vs the stack or spectrum axis).
 
 Data files, beside the header and named after its stem:
 
@@ -37,10 +45,10 @@ import numpy as np
 import xarray as xr
 
 from spinscope.datamodel import STACK_DIMS, validate_stack
-from spinscope.errors import FileFormatError
-from spinscope.io._hdf5 import check_file, length_factor
+from spinscope.errors import DataModelError, FileFormatError
+from spinscope.io._hdf5 import check_file, length_factor, name_the_file
 
-__all__ = ["parse_hdr", "read_hdr", "read_hdr_xim", "read_xim", "read_xsp"]
+__all__ = ["check_header", "parse_hdr", "read_hdr", "read_hdr_xim", "read_xim", "read_xsp"]
 
 #: Deepest nesting of blocks/tuples accepted in a header.
 MAX_DEPTH = 64
@@ -135,7 +143,10 @@ class _Parser:
             kind, v, line = self.peek()
             if kind == "punct" and v == ";":
                 self.next()
-            elif not (kind == "punct" and v == closing) and not (kind == "end" and closing is None):
+            elif kind == "end" and closing is None:
+                # every value of a header ends with ';': a header without it was cut short
+                raise _HdrSyntax(line, f"unexpected end of file: missing ';' after the value of {key!r}")
+            elif not (kind == "punct" and v == closing):
                 got = "end of file" if kind == "end" else repr(v)
                 raise _HdrSyntax(line, f"expected ';' after the value of {key!r}, got {got}")
 
@@ -227,6 +238,7 @@ def _read_table(path: Path, what: str) -> np.ndarray:
     """Rows of tab/space-separated numbers; trailing separators allowed."""
     if not path.exists():
         raise FileFormatError(f"{path}: missing {what} file", path=str(path))
+    check_file(path)  # a FIFO or device would block or never end
     try:
         text = path.read_bytes().decode("ascii")
     except UnicodeDecodeError:
@@ -386,12 +398,97 @@ def read_hdr_xim(
         raise FileFormatError(f"{p}: no ScanDefinition block", path=str(p))
     scan_type = str(sd.get("Type", ""))
     if "Point Scan" in scan_type:
+        check_header(p, hdr, point=True)
         return _read_point_scan(p, hdr, sd, channel)
     if "Image Scan" in scan_type or "Image" in str(sd.get("Flags", "")):
+        check_header(p, hdr, point=False)
         return _read_image_scan(p, hdr, sd, channel, region)
     raise FileFormatError(
         f"{p}: unsupported scan type {scan_type!r} (expected an Image or Point Scan)", path=str(p)
     )
+
+
+def _incomplete(p: Path, what: str) -> FileFormatError:
+    return FileFormatError(f"{p}: incomplete or truncated header: {what}", path=str(p))
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _check_counts(p: Path, sd: dict, image_scan: dict, point: bool) -> None:
+    """The counts the header declares twice agree: regions, X/Y points, energy points."""
+    regions = sd["Regions"]
+    spatial = image_scan.get("SpatialRegions")
+    if not point and isinstance(spatial, list) and spatial and len(spatial) != len(regions):
+        raise _incomplete(p, f"ScanDefinition has {len(regions)} region(s), "
+                             f"ImageScan.SpatialRegions {len(spatial)}")
+    if not point and isinstance(spatial, list):
+        for i, (reg, sreg) in enumerate(zip(regions, spatial, strict=False)):
+            if not isinstance(sreg, dict):
+                continue
+            for axis, key in (("PAxis", "XPoints"), ("QAxis", "YPoints")):
+                pts = reg.get(axis, {}).get("Points") if isinstance(reg.get(axis), dict) else None
+                n = _count(sreg.get(key))
+                if n is not None and isinstance(pts, list) and n != len(pts):
+                    raise _incomplete(p, f"region {i}: ImageScan {key} = {n} but {axis} has "
+                                         f"{len(pts)} Points")
+    energy = image_scan.get("EnergyRegions")
+    if not (isinstance(energy, list) and len(energy) == 1 and isinstance(energy[0], dict)):
+        return
+    n = _count(energy[0].get("Points"))
+    if point:
+        axis, name = regions[0].get("PAxis"), "PAxis"
+    else:
+        axis, name = sd.get("StackAxis"), "StackAxis"
+    pts = axis.get("Points") if isinstance(axis, dict) else None
+    if n is not None and isinstance(pts, list) and (point or "Image Stack" in str(sd.get("Flags", "")))\
+            and n != len(pts):
+        raise _incomplete(p, f"ImageScan.EnergyRegions announces {n} points, {name} has {len(pts)}")
+
+
+def check_header(p: Path, hdr: dict, *, point: bool) -> None:
+    """Refuse a header that lacks what its scan type needs, or whose declared counts disagree.
+
+    A header cut at a line boundary still parses when the cut falls between two top-level
+    ``Key = value;`` lines; what is lost is then the end of the header. The STXM control software
+    writes ``ImageScan`` (scanning stage, spatial regions) last, after ``StorageRingCurrent``, so
+    a header without it is incomplete.
+
+    Parameters
+    ----------
+    p
+        The header file [file path] (named in the message).
+    hdr
+        The parsed header (:func:`parse_hdr`).
+    point
+        Whether the scan is a point scan (positions needed from ``ImageScan.SpatialRegions``).
+
+    Raises
+    ------
+    FileFormatError
+        ``FILE: incomplete or truncated header: ...`` naming what is missing or inconsistent.
+    """
+    sd = hdr["ScanDefinition"]
+    for key in ("Type", "Regions", "Channels"):
+        if key not in sd:
+            raise _incomplete(p, f"ScanDefinition has no {key}")
+    regions = sd["Regions"]
+    if not isinstance(regions, list) or not regions or not all(isinstance(r, dict) for r in regions):
+        raise _incomplete(p, "ScanDefinition.Regions is empty")
+    image_scan = hdr.get("ImageScan")
+    if not isinstance(image_scan, dict):
+        raise _incomplete(p, "no ImageScan block (the STXM software writes it last)")
+    flags = str(sd.get("Flags", ""))
+    if not point and "Image Stack" in flags and not isinstance(sd.get("StackAxis"), dict):
+        raise _incomplete(p, "Flags say 'Image Stack' but ScanDefinition has no StackAxis")
+    if point:
+        sr = image_scan.get("SpatialRegions")
+        first = sr[0] if isinstance(sr, list) and sr and isinstance(sr[0], dict) else {}
+        if not all(k in first for k in ("CentreXPos", "CentreYPos")):
+            raise _incomplete(p, "point scan without its position "
+                                 "(ImageScan.SpatialRegions CentreXPos/CentreYPos)")
+    _check_counts(p, sd, image_scan, point)
 
 
 def _header_path(path: str | os.PathLike) -> Path:
@@ -564,7 +661,7 @@ def _read_image_scan(p: Path, hdr: dict, sd: dict, channel, region: int) -> xr.D
     order = [d for d in STACK_DIMS if d in dims] + [d for d in dims if d not in STACK_DIMS]
     ds = ds.transpose(*order)
     if all(d in STACK_DIMS for d in dims):
-        validate_stack(ds)
+        _validated(p, ds)
     return ds
 
 
@@ -588,7 +685,8 @@ def _read_point_scan(p: Path, hdr: dict, sd: dict, channel) -> xr.Dataset:
             path=str(xsp),
         )
     if not np.allclose(table[:, 0], energy, atol=1e-3, rtol=0):
-        raise FileFormatError(f"{xsp}: energies differ from the header's PAxis points", path=str(xsp))
+        raise FileFormatError(f"{xsp}: energies differ from the PAxis points of its header {p.name}",
+                              path=str(xsp))
     coords: dict[str, Any] = {
         "energy": xr.Variable(("energy",), energy, {"units": "eV", "long_name": "photon energy"})
     }
@@ -610,7 +708,18 @@ def _read_point_scan(p: Path, hdr: dict, sd: dict, channel) -> xr.Dataset:
     data_vars.update(extra)
     attrs["data_file"] = xsp.name
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
-    return validate_stack(ds)
+    return _validated(p, ds)
+
+
+def _validated(p: Path, ds: xr.Dataset) -> xr.Dataset:
+    """``validate_stack(ds)``; a broken contract (NaN positions, ...) is an error naming the header."""
+    try:
+        return validate_stack(ds)
+    except DataModelError as exc:
+        named = name_the_file(exc, p)
+        if named is exc:
+            raise
+        raise named from exc
 
 
 def read_xsp(path: str | os.PathLike, *, channel: str | int | None = None) -> xr.DataArray:

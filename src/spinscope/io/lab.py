@@ -28,7 +28,9 @@ Formats
     (``DetTemperature`` at 36, deg C) from the header. Files with several regions of interest are
     refused.
 ``.tif`` / ``.tiff``
-    Single- or multi-page TIFF and TIFF stacks via ``tifffile`` (one series of 2D pages).
+    Single- or multi-page TIFF and TIFF stacks via ``tifffile`` (one series of 2D pages). A file
+    without frames, with a broken list of pages, or with fewer frames than its ImageJ
+    (``images=``), OME (SizeZ x SizeC x SizeT) or tifffile (``shape``) metadata declare is refused.
 folder
     Every frame file of one format in it, sorted naturally (``frame2`` before ``frame10``), stacked.
 ``.h5`` / ``.hdf5`` / ``.nxs`` / ``.nx``
@@ -47,6 +49,8 @@ number in seconds; ``#`` starts a comment.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
 import re
@@ -61,7 +65,7 @@ import tifffile
 import xarray as xr
 
 from spinscope.errors import FileFormatError, SpinscopeError, UnitError
-from spinscope.io._hdf5 import check_links, decode, length_factor, open_hdf5, wrap_errors
+from spinscope.io._hdf5 import check_file, check_links, decode, length_factor, open_hdf5, wrap_errors
 from spinscope.units import HC_EV_M, parse_quantity
 
 __all__ = [
@@ -94,6 +98,12 @@ def _check_exists(path: Path) -> None:
         raise FileFormatError(f"{path}: no such file or folder", path=str(path))
 
 
+def _check_frame_file(path: Path) -> None:
+    """A frame file must exist and be a regular file (a FIFO or device is refused, never opened)."""
+    _check_exists(path)
+    check_file(path)
+
+
 def _short(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
 
@@ -120,9 +130,7 @@ def read_delays(path: str | os.PathLike) -> np.ndarray:
     FileFormatError
         Missing or unreadable file, a line that is not a time, or no delays at all.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise FileFormatError(f"{p}: no such delays file", path=str(p))
+    p = check_file(path, missing="no such delays file")
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -150,6 +158,92 @@ def read_delays(path: str | os.PathLike) -> np.ndarray:
 # TIFF
 
 
+class _Collect(logging.Handler):
+    """Keeps the messages a library logs while one file is read."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _tifffile_log():
+    """tifffile logs (does not raise) a broken chain of pages; collect what it logs meanwhile."""
+    log = logging.getLogger("tifffile")
+    handler = _Collect()
+    log.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        log.removeHandler(handler)
+
+
+def _ome_planes(xml: str | None) -> int | None:
+    """SizeZ x SizeC x SizeT of the first image of an OME-XML description, or None."""
+    if not xml:
+        return None
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return None
+    for el in root.iter():
+        if _local(el.tag) == "Pixels":
+            try:
+                return int(el.get("SizeZ", 1)) * int(el.get("SizeC", 1)) * int(el.get("SizeT", 1))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _tiff_declared(tif) -> tuple[int, str] | None:
+    """Number of 2D frames the TIFF's metadata declares, and where it says so (None if silent)."""
+    if tif.is_imagej:
+        n = (tif.imagej_metadata or {}).get("images")
+        if isinstance(n, int) and n > 0:
+            return n, f"ImageJ images={n}"
+    if tif.is_ome:
+        n = _ome_planes(tif.ome_metadata)
+        if n is not None and n > 0:
+            return n, f"OME SizeZ x SizeC x SizeT = {n}"
+    if tif.is_shaped:
+        md = tif.shaped_metadata or ()
+        shape = md[0].get("shape") if len(md) == 1 and isinstance(md[0], dict) else None
+        if isinstance(shape, list) and len(shape) >= 2 and all(isinstance(v, int) for v in shape):
+            return math.prod(shape[:-2]), f"shape {shape} in the description"
+    return None
+
+
+def _tiff_pages(p: Path) -> tuple[np.ndarray, str, tuple[int, str] | None]:
+    """The pixels, axes and declared frame count of a TIFF; a broken chain of pages is an error."""
+    with _tifffile_log() as logged, tifffile.TiffFile(p) as tif:
+        if not tif.series:
+            raise FileFormatError(f"{p}: TIFF file without images", path=str(p))
+        series = tif.series[0]
+        axes = series.axes
+        if len(tif.series) > 1 and all(
+            len(sr.shape) == 2 and sr.shape == series.shape and sr.dtype == series.dtype
+            for sr in tif.series
+        ):
+            # pages written one by one: one 2D series per page
+            data = np.stack([sr.asarray() for sr in tif.series])
+            axes = "I" + axes
+        else:
+            data = series.asarray()
+        declared = _tiff_declared(tif)
+        n_pages = len(tif.pages)  # walks every page: a contiguous series reads only the first
+        broken = [m for m in logged if "invalid page offset" in m or "corrupted tag list" in m]
+        if broken:
+            raise FileFormatError(
+                f"{p}: truncated or corrupt TIFF file: the list of pages breaks after "
+                f"{n_pages} page(s) ({broken[0].split('>')[-1].strip()})",
+                path=str(p),
+            )
+    return data, axes, declared
+
+
 def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     """Frames of a single- or multi-page TIFF (or a TIFF stack) as ``(frame, y, x)``.
 
@@ -166,25 +260,14 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     Raises
     ------
     FileFormatError
-        Missing, truncated or corrupt file, or pages that are not 2D grey-scale images of one shape.
+        Missing, truncated or corrupt file (a broken list of pages, fewer frames than the ImageJ,
+        OME or tifffile metadata declare), no frames, or pages that are not 2D grey-scale images of
+        one shape.
     """
     p = Path(path)
-    _check_exists(p)
+    _check_frame_file(p)
     try:
-        with tifffile.TiffFile(p) as tif:
-            if not tif.series:
-                raise FileFormatError(f"{p}: TIFF file without images", path=str(p))
-            series = tif.series[0]
-            axes = series.axes
-            if len(tif.series) > 1 and all(
-                len(sr.shape) == 2 and sr.shape == series.shape and sr.dtype == series.dtype
-                for sr in tif.series
-            ):
-                # pages written one by one: one 2D series per page
-                data = np.stack([sr.asarray() for sr in tif.series])
-                axes = "I" + axes
-            else:
-                data = series.asarray()
+        data, axes, declared = _tiff_pages(p)
     except SpinscopeError:
         raise
     except Exception as exc:  # tifffile raises TiffFileError, ValueError, struct.error, ...
@@ -194,6 +277,14 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     elif data.ndim != 3 or "S" in axes or "C" in axes:
         raise FileFormatError(
             f"{p}: expected 2D grey-scale pages (frame, y, x), got shape {data.shape} (axes {axes})",
+            path=str(p),
+        )
+    if data.size == 0:
+        raise FileFormatError(f"{p}: TIFF file holds no frames (shape {data.shape})", path=str(p))
+    if declared is not None and data.shape[0] < declared[0]:
+        raise FileFormatError(
+            f"{p}: truncated TIFF file: {data.shape[0]} frame(s) where the metadata declare "
+            f"{declared[0]} ({declared[1]})",
             path=str(p),
         )
     if data.dtype.kind not in "iuf":
@@ -225,7 +316,7 @@ def read_sif(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
         Missing, truncated or corrupt file, or ``sif_parser`` not installed.
     """
     p = Path(path)
-    _check_exists(p)
+    _check_frame_file(p)
     try:
         import sif_parser
     except ImportError:  # pragma: no cover - depends on the extra
@@ -435,7 +526,7 @@ def read_spe(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
         Missing, truncated or inconsistent file, unknown pixel type, several regions of interest.
     """
     p = Path(path)
-    _check_exists(p)
+    _check_frame_file(p)
     size = p.stat().st_size
     if size < _SPE_HEADER:
         raise FileFormatError(
@@ -655,6 +746,8 @@ def read_hdf5_frames(
                 path=str(p),
             )
         check_links(ds.parent, ds.name.rsplit("/", 1)[-1], p)
+        if 0 in ds.shape:
+            raise FileFormatError(f"{p}: dataset {ds.name} holds no frames (shape {ds.shape})", path=str(p))
         data = np.asarray(ds[()])
         data = data.reshape(-1, *data.shape[-2:])
         meta: dict[str, Any] = {"format": "hdf5", "dataset": ds.name}
@@ -693,7 +786,8 @@ def _read_one(path: Path, kind: str, dataset: str | None) -> tuple[np.ndarray, d
 
 
 def _read_folder(path: Path, dataset: str | None) -> tuple[np.ndarray, dict[str, Any]]:
-    files = [f for f in path.iterdir() if f.is_file() and f.suffix.lower() in FRAME_SUFFIXES]
+    # not is_file(): a FIFO or device named like a frame file is refused by its reader, not skipped
+    files = [f for f in path.iterdir() if f.suffix.lower() in FRAME_SUFFIXES and not f.is_dir()]
     if not files:
         raise FileFormatError(
             f"{path}: no frame files in the folder (expected {', '.join(sorted(FRAME_SUFFIXES))})",
@@ -856,6 +950,8 @@ def read_lab_frames(
     """
     p = Path(path)
     _check_exists(p)
+    if not p.is_dir():
+        check_file(p)  # a FIFO or device is refused before anything else
     data, meta = _read_lab_data(p, dataset)
     attrs: dict[str, Any] = {"source_file": str(p), "units": "counts"}
     for key in ("format", "dataset", "exposure_time_s", "detector_temperature_K", "binning", "spe_version"):

@@ -212,6 +212,10 @@ def _entry_signal(p: Path, group, where: str) -> tuple[np.ndarray, list[str], li
     if sig_name not in group:
         raise FileFormatError(f"{where}: signal {sig_name!r} not found", path=str(p))
     check_links(group, sig_name, p)
+    if 0 in group[sig_name].shape:
+        raise FileFormatError(
+            f"{where}: empty scan: signal {sig_name!r} has shape {group[sig_name].shape} "
+            "(no energies, lines or points)", path=str(p))
     counts = np.asarray(group[sig_name][()])
     shape = counts.shape
     axes = _str_list(group.attrs["axes"]) if "axes" in group.attrs else []

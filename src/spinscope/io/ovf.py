@@ -35,7 +35,7 @@ import xarray as xr
 
 from spinscope.atomic import atomic_path, read_manifest
 from spinscope.errors import FileFormatError
-from spinscope.io._hdf5 import length_factor
+from spinscope.io._hdf5 import check_file, length_factor
 
 __all__ = ["read_ovf", "read_ovf_folder", "write_ovf"]
 
@@ -115,6 +115,7 @@ def _time_from_desc(desc: list[str]) -> float | None:
 
 def _open_ovf(p: Path):
     """The OVF file opened for binary reading; a missing or unreadable file is a FileFormatError."""
+    check_file(p, missing="no such OVF file")  # a FIFO or device would block or never end
     try:
         return open(p, "rb")
     except FileNotFoundError:

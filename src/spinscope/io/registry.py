@@ -37,8 +37,8 @@ from typing import Any
 
 import xarray as xr
 
-from spinscope.errors import FileFormatError
-from spinscope.io._hdf5 import check_file, decode, find_hdf5_signature, nx_class
+from spinscope.errors import FileFormatError, SpinscopeError
+from spinscope.io._hdf5 import check_file, decode, find_hdf5_signature, name_the_file, nx_class
 from spinscope.io.hdr_xim import read_hdr_xim
 from spinscope.io.lab import read_lab_frames
 from spinscope.io.nexus import read_nexus
@@ -177,7 +177,13 @@ def open_dataset(path: str | os.PathLike, *, engine: str | None = None, **option
             )
         check_file(p)
         name = engine
-    ds = _REGISTRY[name].open(p, **options)
+    try:
+        ds = _REGISTRY[name].open(p, **options)
+    except SpinscopeError as exc:  # every reader error names the file
+        named = name_the_file(exc, p)
+        if named is exc:
+            raise
+        raise named from exc
     ds.encoding["engine"] = name
     ds.encoding.setdefault("source", str(p))
     return ds
@@ -199,7 +205,7 @@ def _suffix(p: Path) -> str:
 
 
 def _head(p: Path, n: int = 64) -> bytes:
-    with open(p, "rb") as fh:
+    with open(check_file(p), "rb") as fh:  # a FIFO or device is refused, never opened
         return fh.read(n)
 
 
