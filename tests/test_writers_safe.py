@@ -260,6 +260,28 @@ def test_two_llg_runs_sharing_a_checkpoint_collide_cleanly(tmp_path, capsys, hol
     assert code == 2 and str(ck) in _one_line(err) and "in use" in err
 
 
+def test_llg_run_does_not_replace_an_output_another_run_wrote_meanwhile(tmp_path):
+    from spinscope.micromagnetics.scenario import load_scenario, run_scenario, write_movie
+
+    cfg = load_scenario(_llg_cfg(tmp_path))
+    first = run_scenario(cfg, base_dir=tmp_path)
+    time.sleep(0.02)
+    second = run_scenario(cfg, base_dir=tmp_path)  # started while the first ran, finished later
+    time.sleep(0.02)
+    for out in (tmp_path / "movie", tmp_path / "movie.nc"):
+        write_movie(second, out)
+        with pytest.raises(OutputError, match="another run wrote this output"):
+            write_movie(first, out)
+    assert "run_started" not in xr_attrs(tmp_path / "movie.nc")
+
+
+def xr_attrs(path):
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="scipy") as ds:
+        return dict(ds["m"].attrs)
+
+
 def test_finished_run_releases_and_stale_lock_is_taken_over(tmp_path):
     out = tmp_path / "o"
     with claim_output(out) as c:

@@ -99,7 +99,7 @@ def _reason(path: Path, exc: OSError) -> str:
         for anc in [path, *path.parents][::-1]:
             if anc.is_symlink() and not anc.exists():
                 return f"{anc} is a dangling link"
-            if anc.exists() and not anc.is_dir() and anc != path:
+            if anc.exists() and not anc.is_dir():
                 return f"{anc} is a file, not a folder"
     return exc.strerror or str(exc)
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from spinscope.atomic import (
+    MANIFEST_NAME,
+    OutputError,
     atomic_path,
     atomic_write_text,
     claim_output,
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["build_simulation", "load_scenario", "run_scenario", "scenario_fingerprint", "write_movie"]
 
+#: Attribute of a movie of :func:`run_scenario`: when its run started [s since the epoch]; not written.
+_STARTED = "run_started"
 #: Names of the frames of an OVF-folder movie.
 _FRAME = re.compile(r"m\d{6}\.ovf")
 
@@ -64,8 +69,9 @@ def run_scenario(cfg: LLGConfig, *, base_dir=".", progress: bool = False, checkp
     Returns
     -------
     xarray.DataArray
-        The magnetisation movie with the coordinate ``m_avg`` and the attribute
-        ``config_fingerprint``.
+        The magnetisation movie with the coordinate ``m_avg`` and the attributes
+        ``config_fingerprint`` and ``run_started`` [s since the epoch; read by :func:`write_movie`,
+        not written].
 
     Raises
     ------
@@ -76,12 +82,14 @@ def run_scenario(cfg: LLGConfig, *, base_dir=".", progress: bool = False, checkp
         or spinscope version (the message names it).
     """
     eng = get_engine(cfg.engine if engine is None else engine)
+    started = time.time()
     fp, keys = scenario_fingerprint(cfg)
     if checkpoint is not None:
         checkpoint = CheckpointFile(checkpoint, fingerprint=fp, keys=keys)
     movie = eng.run(cfg, base_dir=base_dir, progress=progress, checkpoint=checkpoint,
                     resume=resume, workers=workers)
     movie.attrs["config_fingerprint"] = fp
+    movie.attrs[_STARTED] = started
     return movie
 
 
@@ -114,7 +122,8 @@ def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
     OVF 2.0 snapshots ``m000000.ovf ...`` with ``table.txt`` (t [s] and <m>) and ``manifest.json``.
 
     The output is claimed for the duration (:func:`spinscope.atomic.claim_output`): a second run
-    writing the same output fails. A folder gets ``manifest.json`` with ``complete = false`` before
+    writing the same output fails, and a movie of :func:`run_scenario` does not replace an output
+    that another run wrote after it started. A folder gets ``manifest.json`` with ``complete = false`` before
     the first frame and ``complete = true`` with the frame count, the configuration fingerprint and
     the spinscope version after the last file, so an interrupted write reads as incomplete
     (:func:`spinscope.io.ovf.read_ovf_folder`); frames of an earlier, longer movie are removed.
@@ -137,7 +146,12 @@ def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
         The output cannot be written (names the path and the reason) or another run writes it.
     """
     out = Path(out)
+    started = movie.attrs.get(_STARTED)
+    if started is not None:
+        movie = movie.copy(deep=False)
+        movie.attrs = {k: v for k, v in movie.attrs.items() if k != _STARTED}
     with claim_output(out):
+        _refuse_newer(out, started)
         if out.suffix == ".nc":
             ds = movie.to_dataset(name="m")
             _netcdf_safe(ds)
@@ -145,6 +159,22 @@ def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
                 ds.to_netcdf(tmp, engine="scipy")
             return [out]
         return _write_ovf_folder(movie, out)
+
+
+def _refuse_newer(out: Path, started: float | None) -> None:
+    """Refuse an output that another run wrote after this run started [s since the epoch]: two runs
+    into one output, the second must not silently replace the first."""
+    if started is None:
+        return
+    mark = out / MANIFEST_NAME if out.suffix != ".nc" else out
+    try:
+        written = mark.stat().st_mtime
+    except OSError:
+        return
+    if written > started:
+        when = time.strftime("%H:%M:%S", time.localtime(written))
+        raise OutputError(f"{out}: another run wrote this output at {when}, while this run was "
+                          "running; not replacing it: choose another -o", path=str(out))
 
 
 def _write_ovf_folder(movie: xr.DataArray, out: Path) -> list[Path]:
