@@ -68,7 +68,7 @@ def test_parse_positive_and_check_positive():
     with pytest.raises(UnitError):
         parse_positive("20 eV", "length", "thickness")
     assert check_positive(3, "n") == 3.0
-    for bad in (0, -1.0, float("nan"), "abc", None):
+    for bad in (0, -1.0, float("nan"), "abc", None, 10**400):
         with pytest.raises(DataRangeError, match="^dwell: expected a positive duration"):
             check_positive(bad, "dwell", "a positive duration")
 
@@ -82,3 +82,45 @@ def test_parse_in_unit_for_quantities_outside_the_dimension_table():
     assert parse_in_unit(3.0, "1/s") == 3.0
     with pytest.raises(UnitError, match="^gamma: expected a quantity in J/m"):
         parse_in_unit("5 nm", "J/m^3/K^2", field="gamma")
+
+
+def test_strings_never_reach_pints_expression_parser(monkeypatch):
+    """The grammar of spinscope.units reads every string; pint only looks up single names and converts."""
+    import spinscope.units as units
+
+    registry_class = type(get_registry())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"pint parser called with {args[1:]!r}")
+
+    for method in ("parse_expression", "parse_units", "_parse_units", "parse_pattern"):
+        monkeypatch.setattr(registry_class, method, refuse, raising=False)
+    units._unit.cache_clear()  # the target units are read again, by the grammar
+    try:
+        assert parse_quantity("5 mJ/cm²", "fluence") == pytest.approx(50.0)
+        assert units.parse_in_unit("8e17 W/(m^3 K)", "W/m^3/K") == pytest.approx(8e17)
+        assert parse_quantity(20, "length", default_unit="nm") == pytest.approx(2e-8)
+        assert parse_quantity("300 degC", "temperature") == pytest.approx(573.15)
+        with pytest.raises(UnitError, match="could not parse"):
+            parse_quantity("__import__('os').system('true') eV", "energy")
+    finally:
+        units._unit.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("(707 eV", "a '(' without ')'"),
+        ("1 eV/0", "a division by zero"),
+        ("2**1024 eV", "a power beyond ±9"),
+        ("9**9**9 eV", "a power of a power"),
+        ("1" * 101, "longer than 100 characters"),
+        ("1 eV/(1/(1 eV))", "nested parentheses"),
+        ("1 photon", "unknown unit 'photon'"),
+    ],
+)
+def test_grammar_failures_say_why(bad, reason):
+    with pytest.raises(UnitError) as info:
+        parse_quantity(bad, "energy", field="--energy")
+    assert str(info.value).startswith("--energy: expected energy such as '707 eV', could not parse")
+    assert str(info.value).endswith(f"({reason})")
