@@ -124,3 +124,12 @@ def test_grammar_failures_say_why(bad, reason):
         parse_quantity(bad, "energy", field="--energy")
     assert str(info.value).startswith("--energy: expected energy such as '707 eV', could not parse")
     assert str(info.value).endswith(f"({reason})")
+
+
+def test_an_ambiguous_name_logs_nothing(caplog):
+    """pint reads 'kbps' as kilobaud or kilopoint and warns; spinscope prints one error line only."""
+    import logging
+
+    with caplog.at_level(logging.WARNING), pytest.raises(UnitError, match="dimension"):
+        parse_quantity("1 kbps", "time", field="--duration")
+    assert not [r for r in caplog.records if r.name.startswith("pint")]

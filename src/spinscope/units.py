@@ -28,6 +28,7 @@ The registry is created lazily on first use, so that ``import spinscope`` stays 
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from functools import lru_cache
@@ -94,11 +95,20 @@ def get_registry():
     Returns
     -------
     pint.UnitRegistry
-        The single registry; quantities from other registries are converted through strings.
+        The single registry; quantities from other registries are converted unit name by unit name.
     """
     ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     ureg.formatter.default_format = "~P"
+    logging.getLogger("pint.util").addFilter(_quiet_ambiguous_names)
     return ureg
+
+
+def _quiet_ambiguous_names(record: logging.LogRecord) -> bool:
+    """Drop pint's warning that a name such as 'kbps' has several readings (it takes the first one).
+
+    A failure prints one line (issue 12); pint's choice is the same with or without the warning.
+    """
+    return "yield multiple results" not in record.getMessage()
 
 
 def parse_quantity(
@@ -230,7 +240,7 @@ def _unit_name(text: str) -> str:
     for name in (text, text.replace("°", "degree")):
         try:
             return ureg.get_name(name)
-        except (pint.errors.PintError, KeyError, ValueError, TypeError, AttributeError):
+        except Exception:  # pint's lookup of one name fails in many ways; each makes the name unusable
             continue
     raise _Bad(f"unknown unit {text!r}")
 
