@@ -295,9 +295,16 @@ def test_finished_run_releases_and_stale_lock_is_taken_over(tmp_path):
     import socket
 
     lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "time": 0}))
+    orphan = tmp_path / ".o.k1ll3d.part"  # what a killed atomic write leaves
+    orphan.write_text("half")
+    out.mkdir()
+    inner = out / ".m000003.ovf.ab_cd123.part"
+    inner.write_text("half")
+    keep = out / ".user.part"
+    keep.write_text("not ours")
     with pytest.warns(UserWarning, match="taking over"), claim_output(out):
         assert json.loads(lock.read_text())["pid"] == os.getpid()
-    assert not lock.exists()
+    assert not lock.exists() and not orphan.exists() and not inner.exists() and keep.exists()
 
 
 def test_a_foreign_file_or_link_at_the_lock_name_is_refused(tmp_path, bait):

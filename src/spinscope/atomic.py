@@ -13,7 +13,8 @@ Claimed outputs (:func:`claim_output`)
     A run claims its output (file or folder) with a lock file beside it,
     ``.<name>.spinscope.lock`` holding the process id, host and time, created with ``O_EXCL``. A second
     run into the same output fails with one line naming it, ``--overwrite`` or not; a lock left by a
-    process that no longer runs on this host is taken over with a warning. Claims are re-entrant
+    process that no longer runs on this host is taken over with a warning, and the temporary files
+    that process left beside the output are removed. Claims are re-entrant
     within a process and released when the run (or, for claims made by the workflows, the process)
     ends.
 
@@ -39,9 +40,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import glob
 import hashlib
 import json
 import os
+import re
 import socket
 import tempfile
 import time
@@ -75,6 +78,8 @@ __all__ = [
 LOCK_SUFFIX = ".spinscope.lock"
 #: Name of the manifest of a multi-file output [file name].
 MANIFEST_NAME = "manifest.json"
+#: Names :func:`atomic_path` gives its temporary files.
+_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.part")
 #: A lock file younger than this may still be being written by its owner [s].
 _LOCK_GRACE = 5.0
 
@@ -358,6 +363,18 @@ def _try_lock(lock: Path, content: bytes) -> bool:
     return True
 
 
+def _remove_orphans(out: Path) -> None:
+    """Remove the temporary files (``.<name>.<random>.part``) a killed run left beside ``out`` and,
+    for a folder, in it."""
+    found = list(out.parent.glob(f".{glob.escape(out.name)}.*.part"))
+    if out.is_dir() and not out.is_symlink():
+        found += [p for p in out.glob(".*.part") if _TEMP.fullmatch(p.name)]
+    for p in found:
+        if p.is_file() and not p.is_symlink():
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
 def claim_output(output: str | os.PathLike) -> OutputClaim:
     """Claim an output file or folder for this run with a lock file beside it (module notes).
 
@@ -409,6 +426,7 @@ def claim_output(output: str | os.PathLike) -> OutputClaim:
         if info["pid"] != os.getpid():
             warnings.warn(f"{out}: taking over the lock of spinscope run pid {info['pid']}, which no "
                           "longer runs; its output may be incomplete", UserWarning, stacklevel=2)
+            _remove_orphans(out)
         with contextlib.suppress(FileNotFoundError):
             lock.unlink()
     raise OutputError(f"{out}: could not claim the output (its lock keeps changing)", path=str(out))
