@@ -260,6 +260,16 @@ def test_two_llg_runs_sharing_a_checkpoint_collide_cleanly(tmp_path, capsys, hol
     assert code == 2 and str(ck) in _one_line(err) and "in use" in err
 
 
+def test_second_concurrent_delay_scan_into_one_file_fails(tmp_path, holder):
+    from spinscope.acquisition.delay_scan import run_delay_scan
+
+    out = tmp_path / "scan.nxs"
+    proc = holder(out)
+    with pytest.raises(OutputError, match=rf"scan\.nxs: output in use.*pid {proc.pid}"):
+        run_delay_scan(None, None, None, output=out, resume=True)  # refused before any work
+    assert not (tmp_path / "scan.nxs.partial").exists()
+
+
 def test_llg_run_does_not_replace_an_output_another_run_wrote_meanwhile(tmp_path):
     from spinscope.micromagnetics.scenario import load_scenario, run_scenario, write_movie
 
