@@ -54,7 +54,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from spinscope.errors import FileFormatError, OutputExistsError, SpinscopeError
+from spinscope.errors import FileFormatError, OutputError, OutputExistsError, SpinscopeError
 
 __all__ = [
     "LOCK_SUFFIX",
@@ -82,11 +82,6 @@ MANIFEST_NAME = "manifest.json"
 _TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.part")
 #: A lock file younger than this may still be being written by its owner [s].
 _LOCK_GRACE = 5.0
-
-
-class OutputError(SpinscopeError, OSError):
-    """An output cannot be written: its folder cannot be made, it is claimed by another run, or the
-    system refused to create, write or rename it."""
 
 
 def code_version() -> str:

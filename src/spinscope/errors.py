@@ -19,6 +19,7 @@ __all__ = [
     "MaterialError",
     "SpinscopeError",
     "UnitError",
+    "OutputError",
     "OutputExistsError",
     "ParameterRangeError",
 ]
@@ -88,3 +89,8 @@ class FileFormatError(SpinscopeError, OSError):
 
 class OutputExistsError(SpinscopeError, FileExistsError):
     """An output file exists and overwriting was not asked for."""
+
+
+class OutputError(SpinscopeError, OSError):
+    """An output cannot be written: its folder cannot be made, it is claimed by another run, or the
+    system refused to create, write or rename it."""

@@ -28,17 +28,19 @@ def run(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run the scenario CONFIG and write its magnetisation movie to OUT."""
+    from spinscope.atomic import claim_output
     from spinscope.errors import OutputExistsError
     from spinscope.micromagnetics.scenario import load_scenario, run_scenario, write_movie
 
-    if out.exists() and not overwrite and not (out.is_dir() and not any(out.iterdir())):
-        raise OutputExistsError(f"{out}: exists; pass --overwrite to replace it", path=str(out))
     cfg = load_scenario(config)
-    t0 = time.perf_counter()
-    movie = run_scenario(cfg, base_dir=config.parent, progress=progress and not json_,
-                         checkpoint=checkpoint, resume=resume)
-    wall = time.perf_counter() - t0
-    files = write_movie(movie, out)
+    with claim_output(out):  # a second run into OUT fails now, not after its simulation
+        if out.exists() and not overwrite and not (out.is_dir() and not any(out.iterdir())):
+            raise OutputExistsError(f"{out}: exists; pass --overwrite to replace it", path=str(out))
+        t0 = time.perf_counter()
+        movie = run_scenario(cfg, base_dir=config.parent, progress=progress and not json_,
+                             checkpoint=checkpoint, resume=resume)
+        wall = time.perf_counter() - t0
+        files = write_movie(movie, out)
     avg = movie["m_avg"].values if "m_avg" in movie.coords else None
     result = {
         "config": str(config),
