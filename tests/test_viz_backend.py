@@ -153,3 +153,13 @@ def test_plot_demag_lives_in_viz_only():
 
     assert "plot_demag" not in ultrafast.__all__ and not hasattr(ultrafast, "plot_demag")
     assert viz.plot_demag.__module__ == "spinscope.viz.demag"
+
+
+def test_a_figure_path_with_an_unknown_suffix_is_one_clean_error(tmp_path, capsys):
+    from spinscope.cli.main import main
+
+    target = tmp_path / "m.foo"
+    assert main(["demag", "Ni", "--fluence", "3 mJ/cm^2", "--plot", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "m.foo" in err and ".png" in err
+    assert not target.exists() and list(tmp_path.iterdir()) == []

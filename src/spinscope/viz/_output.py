@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from spinscope.atomic import atomic_path
-from spinscope.errors import ConfigError
+from spinscope.errors import ConfigError, OutputError
 
 __all__ = ["finish", "movie_format", "new_figure", "render_rgb", "save_figure", "write_rgb_movie"]
 
@@ -81,14 +81,19 @@ def save_figure(fig: Figure, path: str | Path, *, overwrite: bool, dpi: int = 11
     ------
     OutputExistsError
         The file exists and ``overwrite`` is false.
-    ValueError
-        A suffix matplotlib cannot write (nothing is left behind).
+    OutputError
+        A suffix matplotlib cannot write (checked before anything is written).
     """
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    known = fig.canvas.get_supported_filetypes()
+    if fmt not in known:
+        raise OutputError(f"{path}: cannot write a figure as '.{fmt}'; expected one of "
+                          f"{', '.join('.' + k for k in sorted(known))}", path=str(path))
     with atomic_path(path, overwrite=overwrite) as tmp:
-        fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png", dpi=dpi)
+        fig.savefig(tmp, format=fmt, dpi=dpi)
     return path
 
 
