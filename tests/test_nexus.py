@@ -304,3 +304,19 @@ def test_fuzz_every_region_deterministic(pristine):
         b[off] ^= 0x5A
         outcomes[_check_damaged(ds, bytes(b), d / "win.nxs")] += 1
     assert outcomes["error"] > 0
+
+
+def test_file_format_is_readable_by_hdf5_1_10(tmp_path):
+    """Written with the 1.10 format bounds (not ``libver="latest"``, whose layout messages written by
+    HDF5 2.0 are 'bad version number for layout message' to HDF5 1.14)."""
+    import h5py
+
+    from spinscope.io.nexus import LIBVER
+
+    assert LIBVER == ("v110", "v110")
+    p = write_nexus(tmp_path / "v.nxs", xr.DataArray(np.arange(6.0).reshape(2, 3), dims=("y", "x")))
+    with h5py.File(p, "r", libver="earliest") as f:
+        # superblock version 3 is the HDF5 1.10 format (version 4 does not exist before 2.0)
+        assert f.id.get_create_plist().get_version()[0] <= 3
+        assert f["entry/data/data"][()].sum() == 15.0
+    assert p.read_bytes()[8] <= 3

@@ -16,10 +16,12 @@ Layout written by :func:`write_nexus`::
 Round trip is exact: ``read_nexus(write_nexus(p, ds))`` is identical to ``ds`` (values, dtypes,
 dims, coordinates, attributes). Conventions of the storage:
 
-- Every dataset is chunked with a Fletcher-32 checksum and the file uses the newest HDF5 format
-  (``libver="latest"``), whose metadata are checksummed too; strings are stored fixed-length
-  (inside checksummed blocks). A flipped byte is therefore detected and reported as
-  :class:`~spinscope.errors.FileFormatError` rather than read as wrong data.
+- Every dataset is chunked with a Fletcher-32 checksum and the file uses the HDF5 1.10 format
+  (``libver=("v110", "v110")``: superblock version 3, version-2 object headers, layout message
+  version 4), whose metadata are checksummed too and which every HDF5 >= 1.10 reads (the newest
+  format, ``libver="latest"``, gives layout messages HDF5 1.14 cannot read when written by HDF5
+  2.0); strings are stored fixed-length (inside checksummed blocks). A flipped byte is therefore
+  detected and reported as :class:`~spinscope.errors.FileFormatError` rather than read as wrong data.
 - 0-d variables are stored as 1-element datasets marked ``spinscope_scalar``.
 - Complex values use h5py's native complex storage, an HDF5 compound of two floats named ``r`` and
   ``i``; unicode strings are UTF-8 (``spinscope_dtype`` keeps the numpy dtype); datetime64 and
@@ -60,6 +62,10 @@ __all__ = ["LAYOUT_VERSION", "read_nexus", "read_nexus_metadata", "write_nexus"]
 
 #: Version of the spinscope NeXus layout (stored as ``spinscope_layout`` on the NXdata group).
 LAYOUT_VERSION = 1
+
+#: HDF5 format bounds of the files written: the 1.10 format (checksummed metadata), readable by
+#: HDF5 >= 1.10 (``"latest"`` would follow the writing library, e.g. layout messages of HDF5 2.0).
+LIBVER = ("v110", "v110")
 
 _RESERVED_GROUP_ATTRS = {"NX_class", "signal", "axes", "auxiliary_signals", "default"}
 _PREFIX = "spinscope_"
@@ -348,7 +354,7 @@ def write_nexus(
     target = Path(path)
 
     with atomic_path(target, overwrite=overwrite) as tmp:
-        with h5py.File(tmp, "w", libver="latest", track_order=True) as f:
+        with h5py.File(tmp, "w", libver=LIBVER, track_order=True) as f:
             _write_root_attrs(f, target, created)
             entry = _write_entry(f, definition, title, created)
             _write_nxdata(entry, ds, sig, source_type)
