@@ -44,6 +44,9 @@ Output
     :func:`spinscope.workflows.xrms_analysis.analyze_xrms`
     reads: ``photon_energy_eV``, ``distance_m``, ``pixel_size_m``, ``beam_center_px``, ``dark_level_adu``,
     ``adu_per_photon``, ``saturation_adu``, ``beam_stop_radius_m``; the full configuration is embedded.
+    The same geometry is in the NXsas ``entry/instrument`` (:func:`spinscope.io.nexus.nxsas_groups`:
+    source, monochromator energy and wavelength, detector distance and pixel sizes [m] with ``units``,
+    ``detector/data`` and ``data/data`` linked to ``frames``) and ``entry/sample``.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ from spinscope.atomic import (
 )
 from spinscope.errors import ConfigError, FileFormatError, OutputExistsError
 from spinscope.io import write_nexus
+from spinscope.io.nexus import nxsas_groups
 from spinscope.timing import sigma_to_fwhm
 from spinscope.units import parse_quantity
 
@@ -398,8 +402,13 @@ def _run_claimed(camera: FrameCamera, dynamics: TextureEvolution, scan: DelaySca
     delay_coord = ("delay", np.asarray(scan.delays, dtype=float),
                    {"units": "s", "long_name": "pump-probe delay"})
     ds = xr.Dataset(dvars, coords={"delay": delay_coord}, attrs=a)
+    source = (config or {}).get("source")
+    kind = source.get("kind") if isinstance(source, dict) else None
+    groups = nxsas_groups(a, name="spinscope simulated tabletop XRMS",
+                          source_type="UV Plasma Source" if kind == "plasma" else "Optical Laser")
     write_nexus(out, ds, config=config, seed=int(scan.seed), overwrite=overwrite, definition="NXsas",
-                signal="frames", title="spinscope simulated time-resolved magnetic SAXS delay scan")
+                signal="frames", title="spinscope simulated time-resolved magnetic SAXS delay scan",
+                groups=groups)
     shutil.rmtree(partial, ignore_errors=True)
     return {
         "output": str(out),

@@ -4,12 +4,21 @@ Layout written by :func:`write_nexus`::
 
     /                       NXroot   default="entry", file_name, file_time, creator, creator_version
     /entry                  NXentry  default="data"
-        definition          the application definition, when given
-        program_name        "spinscope" (attribute version)
+        definition          the application definition, when given (a scalar string)
+        title, program_name "spinscope" (attribute version); scalar strings
         start_time          UTC creation time (ISO 8601); end_time the same
         /data               NXdata   signal, axes, AXISNAME_indices, auxiliary_signals
             <variable>      every data variable and coordinate of the Dataset, with its attributes
                             (``units`` on every coordinate)
+            <v>_errors      hard links to the uncertainty of ``v`` (``<v>_err``, or ``sigma`` for the
+                            signal), the NeXus name that silx and h5web draw as error bars
+            data            for NXsas: a hard link to the signal (when no variable is named ``data``)
+        /instrument         NXinstrument, for NXsas built from the geometry attributes
+                            (:func:`nxsas_groups`): source (type, probe "x-ray"), monochromator
+                            (energy [eV], wavelength [m]), detector (data = link to the signal,
+                            distance, x/y_pixel_size, beam_center_x/y [m]); /sample NXsample
+        /<name>             further groups given by ``groups`` (e.g. NXprocess fit results,
+                            :func:`nxprocess`)
         /config             NXnote   type="application/json", data = the normalised configuration
         /provenance         NXcollection: program, version, seed, created, python/numpy/xarray/h5py
 
@@ -58,7 +67,8 @@ from spinscope.errors import FileFormatError
 from spinscope.io._hdf5 import check_links, decode, open_hdf5, wrap_errors
 from spinscope.serialise import to_jsonable
 
-__all__ = ["LAYOUT_VERSION", "read_nexus", "read_nexus_metadata", "write_nexus"]
+__all__ = ["LAYOUT_VERSION", "nxprocess", "nxsas_groups", "read_nexus", "read_nexus_metadata",
+           "write_nexus"]
 
 #: Version of the spinscope NeXus layout (stored as ``spinscope_layout`` on the NXdata group).
 LAYOUT_VERSION = 1
@@ -99,6 +109,25 @@ def _set_str_array_attr(obj, name: str, values) -> None:
     enc = [str(v).encode("utf-8") for v in values]
     n = max([len(b) for b in enc] + [1])
     obj.attrs.create(name, np.array(enc, dtype=_str_dtype(n)))
+
+
+def _write_scalar_str(group, name: str, value: str):
+    """A scalar UTF-8 string field; compact (inside the checksummed object header) when short."""
+    import h5py
+
+    b = value.encode("utf-8")
+    if len(b) > 16000:  # compact data must fit the 64 KiB object header
+        return _write_str_field(group, name, value)
+    tid = h5py.h5t.C_S1.copy()
+    tid.set_size(max(1, len(b)))
+    tid.set_cset(h5py.h5t.CSET_UTF8)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_layout(h5py.h5d.COMPACT)
+    dcpl.set_obj_track_times(False)
+    dsid = h5py.h5d.create(group.id, name.encode("utf-8"), tid, h5py.h5s.create(h5py.h5s.SCALAR),
+                           dcpl=dcpl)
+    dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array(b, dtype=f"S{max(1, len(b))}"), mtype=tid)
+    return group[name]
 
 
 def _set_json_attr(obj, name: str, value: Any) -> None:
@@ -234,13 +263,13 @@ def _write_entry(f, definition: str | None, title: str | None, created: str):
     _set_str_attr(entry, "NX_class", "NXentry")
     _set_str_attr(entry, "default", "data")
     if definition is not None:
-        _write_str_field(entry, "definition", definition)
+        _write_scalar_str(entry, "definition", definition)
     if title is not None:
-        _write_str_field(entry, "title", title)
-    prog = _write_str_field(entry, "program_name", "spinscope")
+        _write_scalar_str(entry, "title", title)
+    prog = _write_scalar_str(entry, "program_name", "spinscope")
     _set_str_attr(prog, "version", __version__)
-    _write_str_field(entry, "start_time", created)
-    _write_str_field(entry, "end_time", created)
+    _write_scalar_str(entry, "start_time", created)
+    _write_scalar_str(entry, "end_time", created)
     return entry
 
 
@@ -273,6 +302,7 @@ def _write_nxdata(entry, ds: xr.Dataset, sig: str | None, source_type: str) -> N
     if json_names:
         _set_json_attr(group, _PREFIX + "json_attrs", json_names)
     _set_json_attr(group, _PREFIX + "order", order)
+    _error_links(group, ds, sig)
     _set_str_attr(group, _PREFIX + "source_type", source_type)
     group.attrs.create(_PREFIX + "layout", np.int32(LAYOUT_VERSION))
 
@@ -305,6 +335,7 @@ def write_nexus(
     definition: str | None = None,
     signal: str | None = None,
     title: str | None = None,
+    groups: Mapping[str, Mapping] | None = None,
 ) -> Path:
     """Write a Dataset or DataArray to a NeXus/HDF5 file (atomically).
 
@@ -328,6 +359,12 @@ def write_nexus(
         dims.
     title
         ``entry/title``.
+    groups
+        Further groups of the entry by name, as specs (:func:`nxsas_groups`, :func:`nxprocess`):
+        ``NX_class``; strings become scalar string fields, ``(value, units)`` fields with a ``units``
+        attribute, dicts subgroups, ``{"link": "signal"}`` a link to the signal. For
+        ``definition="NXsas"`` without an ``instrument``, :func:`nxsas_groups` of ``data``'s
+        attributes are added.
 
     Returns
     -------
@@ -358,6 +395,9 @@ def write_nexus(
             _write_root_attrs(f, target, created)
             entry = _write_entry(f, definition, title, created)
             _write_nxdata(entry, ds, sig, source_type)
+            signal_path = _link_signal(entry, entry["data"], sig, definition)
+            for gname, spec in _entry_groups(ds, definition, groups).items():
+                _write_spec(entry, gname, spec, signal_path, "entry")
             if config is not None:
                 note = entry.create_group("config", track_order=True)
                 _set_str_attr(note, "NX_class", "NXnote")
@@ -368,11 +408,176 @@ def write_nexus(
     return target
 
 
+def _entry_groups(ds: xr.Dataset, definition: str | None, groups: Mapping | None) -> dict:
+    """The groups to write: ``groups``, with the NXsas instrument and sample added when missing."""
+    out = dict(groups or {})
+    if definition == "NXsas" and "instrument" not in out:
+        for key, spec in nxsas_groups(ds.attrs).items():
+            out.setdefault(key, spec)
+    reserved = {"data", "config", "provenance", "definition", "title", "program_name", "start_time",
+                "end_time"}
+    clash = reserved & set(out)
+    if clash:
+        raise DataModelError(f"groups: {sorted(clash)} are written by write_nexus itself")
+    return out
+
+
 def _write_str_field(group, name: str, value: str):
     b = value.encode("utf-8")
     return group.create_dataset(
         name, data=np.array([b], dtype=_str_dtype(len(b))), chunks=True, fletcher32=True
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# NeXus groups beyond NXdata: instrument, sample, processes
+
+
+_HC_EV_M = 1.239841984e-6  # h c [eV m]
+
+
+def nxsas_groups(attrs: Mapping, *, name: str = "spinscope", source_type: str = "Optical Laser",
+                 sample_name: str = "sample") -> dict[str, dict]:
+    """NXinstrument and NXsample groups of the NXsas definition from spinscope's geometry attributes.
+
+    Parameters
+    ----------
+    attrs
+        Attributes with ``photon_energy_eV`` [eV], ``distance_m`` [m], ``pixel_size_m`` [m] (one
+        value or ``[x, y]``) and optionally ``beam_center_px`` ``[column, row]`` [pixels] and
+        ``beam_stop_radius_m`` [m] (those missing are left out).
+    name
+        ``instrument/name``.
+    source_type
+        ``instrument/source/type``, one of the NXsource enumeration (``"Optical Laser"``: the laser
+        driving a high-harmonic source, spinscope's tabletop XRMS; ``"Synchrotron X-ray Source"``,
+        ``"Free-Electron Laser"``); ``attrs["source_type"]`` takes precedence.
+    sample_name
+        ``sample/name``.
+
+    Returns
+    -------
+    dict
+        ``{"instrument": spec, "sample": spec}`` for the ``groups`` of :func:`write_nexus`; the
+        detector's ``data`` links to the NXdata signal.
+    """
+    src: dict[str, Any] = {"NX_class": "NXsource", "type": str(attrs.get("source_type", source_type)),
+                           "probe": "x-ray"}
+    mono: dict[str, Any] = {"NX_class": "NXmonochromator"}
+    det: dict[str, Any] = {"NX_class": "NXdetector", "data": {"link": "signal"}}
+    energy = attrs.get("photon_energy_eV")
+    if isinstance(energy, int | float) and energy > 0:
+        src["energy"] = (float(energy), "eV")
+        mono["energy"] = (float(energy), "eV")
+        mono["wavelength"] = (_HC_EV_M / float(energy), "m")
+    if isinstance(attrs.get("distance_m"), int | float):
+        det["distance"] = (float(attrs["distance_m"]), "m")
+    pix = attrs.get("pixel_size_m")
+    pix = [pix, pix] if isinstance(pix, int | float) else pix
+    if isinstance(pix, list | tuple | np.ndarray) and len(pix) == 2:
+        det["x_pixel_size"] = (float(pix[0]), "m")
+        det["y_pixel_size"] = (float(pix[1]), "m")
+        centre = attrs.get("beam_center_px")
+        if isinstance(centre, list | tuple | np.ndarray) and len(centre) == 2:
+            det["beam_center_x"] = (float(centre[0]) * float(pix[0]), "m")
+            det["beam_center_y"] = (float(centre[1]) * float(pix[1]), "m")
+    instrument = {"NX_class": "NXinstrument", "name": name, "source": src, "monochromator": mono,
+                  "detector": det}
+    if isinstance(attrs.get("beam_stop_radius_m"), int | float):
+        instrument["beam_stop"] = {"NX_class": "NXbeam_stop",
+                                   "size": (2.0 * attrs["beam_stop_radius_m"], "m")}
+    return {"instrument": instrument, "sample": {"NX_class": "NXsample", "name": sample_name}}
+
+
+def nxprocess(parameters: Mapping[str, Any], *, description: str, units: Mapping[str, str] | None = None,
+              date: str | None = None) -> dict:
+    """An NXprocess group holding a fit result: program, version, date and an NXparameters group.
+
+    Parameters
+    ----------
+    parameters
+        The fit result: numbers become datasets (``<name>_err`` becomes ``<name>_errors``), other
+        values (lists, strings, booleans) are kept as JSON in ``notes`` (NXnote).
+    description
+        What was fitted to what (``notes/description``).
+    units
+        Units of the parameters by name (e.g. ``{"t0": "s"}``) [unit strings]; others get ``""``.
+    date
+        ISO 8601 time of the fit; default the writing time.
+
+    Returns
+    -------
+    dict
+        A group spec for the ``groups`` of :func:`write_nexus`.
+    """
+    units = dict(units or {})
+    params: dict[str, Any] = {"NX_class": "NXparameters"}
+    other: dict[str, Any] = {}
+    for key, value in parameters.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            other[key] = value
+            continue
+        base = key[:-4] if key.endswith("_err") else key
+        out = f"{base}_errors" if key.endswith("_err") else key
+        params[out] = (float(value), units.get(base, ""))
+    spec: dict[str, Any] = {"NX_class": "NXprocess", "program": "spinscope", "version": __version__,
+                            "date": date or _now_utc(), "parameters": params}
+    text = json.dumps(to_jsonable(other, nonfinite="keep"), allow_nan=True, sort_keys=True)
+    spec["notes"] = {"NX_class": "NXnote", "description": description, "type": "application/json",
+                     "data": text}
+    return spec
+
+
+def _write_spec(parent, name: str, spec: Mapping, signal_path: str | None, where: str) -> None:
+    """Write a group spec: ``NX_class``; str -> scalar string; number or ``(value, units)`` -> a
+    field with ``units``; dict with ``NX_class`` -> subgroup; ``{"link": "signal"}`` -> hard link to
+    the NXdata signal (with the NeXus ``target`` attribute)."""
+    if "NX_class" not in spec:
+        raise DataModelError(f"{where}: group spec {name!r} needs an NX_class")
+    group = parent.create_group(name, track_order=True)
+    _set_str_attr(group, "NX_class", str(spec["NX_class"]))
+    for key, value in spec.items():
+        if key == "NX_class":
+            continue
+        if isinstance(value, Mapping) and "link" in value:
+            if signal_path is not None:
+                group[key] = parent.file[signal_path]
+            continue
+        if isinstance(value, Mapping):
+            _write_spec(group, key, value, signal_path, f"{where}/{name}")
+        elif isinstance(value, str):
+            _write_scalar_str(group, key, value)
+        elif isinstance(value, tuple) and len(value) == 2:
+            d = group.create_dataset(key, data=np.float64(value[0]))
+            _set_str_attr(d, "units", str(value[1]))
+        elif isinstance(value, int | float | np.number):
+            group.create_dataset(key, data=np.asarray(value))
+        else:
+            raise DataModelError(f"{where}/{name}/{key}: cannot write {type(value).__name__}")
+
+
+def _error_links(group, ds: xr.Dataset, sig: str | None) -> None:
+    """Hard links ``<v>_errors`` to the uncertainties ``<v>_err`` (and ``sigma`` of the signal)."""
+    pairs = [(k[:-4], k) for k in ds.data_vars if k.endswith("_err") and k[:-4] in ds.data_vars]
+    if sig is not None and "sigma" in ds.data_vars and ds["sigma"].dims == ds[sig].dims:
+        pairs.append((sig, "sigma"))
+    for base, err in pairs:
+        name = f"{base}_errors"
+        if name not in group and ds[err].dims == ds[base].dims:
+            group[name] = group[err]
+
+
+def _link_signal(entry, group, sig: str | None, definition: str | None) -> str | None:
+    """For NXsas, ``data`` in NXdata as a link to the signal (with ``target``); the signal's path."""
+    if sig is None:
+        return None
+    target = group[sig]
+    if definition == "NXsas" and "data" not in group:
+        group["data"] = target
+    if "target" not in target.attrs:
+        _set_str_attr(target, "target", target.name)
+        target.attrs.create(_PREFIX + "target", np.int8(1))
+    return target.name
 
 
 # --------------------------------------------------------------------------------------------------
@@ -449,6 +654,8 @@ def _read_variable(dset) -> tuple[tuple[str, ...], np.ndarray, dict]:
     attrs = _read_attrs(dset, None, _attr_json(dset, _PREFIX + "json_attrs", []))
     if _PREFIX + "units_added" in dset.attrs:
         attrs.pop("units", None)
+    if _PREFIX + "target" in dset.attrs:
+        attrs.pop("target", None)
     return dims, values, attrs
 
 

@@ -4,7 +4,10 @@ Layout (the NeXus NXstxm application definition, extended by the ``delay`` and `
 time-resolved XMCD measurement; the same layout as the PolLux files read by
 :func:`spinscope.io.nxstxm.read_nxstxm`)::
 
-    entry1 (NXentry)          definition = "NXstxm", title
+    /                         NXroot, default = "entry1"
+    entry1 (NXentry)          default = "counter0"; definition = "NXstxm", title, start_time and
+                              end_time (the writing time, ISO 8601 UTC; ``SOURCE_DATE_EPOCH`` fixes
+                              it), all scalar strings
       counter0 (NXdata)       data [counts] with axes (delay, helicity, sample_y, sample_x) (those
                               present), delay [s], helicity, sample_x/sample_y [m], energy [eV],
                               count_time [s], stxm_scan_type
@@ -14,7 +17,8 @@ time-resolved XMCD measurement; the same layout as the PolLux files read by
         source (NXsource)             name, type, probe, current [A], frequency [Hz] (RF)
         monochromator (NXmonochromator)  energy [eV]
         zone_plate (NXfresnel_zone_plate)  outer_diameter, outermost_zone_width, central_stop_diameter [m]
-        detector (NXdetector)         type = "APD"
+        detector (NXdetector)         type = "APD", data = a link to ``counter0/data`` (NeXus
+                                      ``target`` attribute)
       sample (NXsample)       rotation_angle [rad] (tilt about y)
       spinscope (NXcollection)  attributes (JSON), config (JSON), seed, and the extra variables
                               (bunches, true beam positions, ...) as datasets with units
@@ -34,6 +38,7 @@ import xarray as xr
 
 from spinscope.atomic import atomic_path
 from spinscope.errors import DataModelError
+from spinscope.io.nexus import _now_utc
 from spinscope.serialise import to_jsonable
 
 __all__ = ["write_nxstxm"]
@@ -96,6 +101,9 @@ def _write_instrument(ent, ds: xr.Dataset) -> None:
     det = inst.create_group("detector")
     det.attrs["NX_class"] = "NXdetector"
     det.create_dataset("type", data="APD")
+    counts = ent["counter0/data"]
+    counts.attrs["target"] = counts.name
+    det["data"] = counts
 
 
 def _write_spinscope_collection(ent, ds: xr.Dataset, config: dict | None, seed: int | None) -> None:
@@ -154,10 +162,15 @@ def write_nxstxm(path: str | os.PathLike, ds: xr.Dataset, *, config: dict | None
     with atomic_path(p, overwrite=overwrite) as tmp, h5py.File(tmp, "w", track_order=True) as f:
         f.attrs["NX_class"] = "NXroot"
         f.attrs["creator"] = "spinscope"
+        f.attrs["default"] = "entry1"
         ent = f.create_group("entry1")
         ent.attrs["NX_class"] = "NXentry"
+        ent.attrs["default"] = "counter0"
         ent.create_dataset("definition", data="NXstxm")
         ent.create_dataset("title", data=str(title))
+        now = _now_utc()
+        ent.create_dataset("start_time", data=now)
+        ent.create_dataset("end_time", data=now)
         _nxdata(ent.create_group("counter0"), ds, "counts", dims, h5py)
         if "reference_counts" in ds.data_vars:
             _nxdata(ent.create_group("reference_counts"), ds, "reference_counts", dims, h5py)

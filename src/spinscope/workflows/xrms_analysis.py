@@ -90,6 +90,7 @@ from spinscope.errors import (
 from spinscope.geometry import q_of_radius
 from spinscope.io import guess_engine, open_dataset, write_nexus
 from spinscope.io.lab import read_delays, read_lab_frames
+from spinscope.io.nexus import nxprocess, nxsas_groups
 from spinscope.progress import Progress
 from spinscope.serialise import to_jsonable
 from spinscope.units import parse_quantity
@@ -1393,6 +1394,23 @@ def _result_dataset(profiles: xr.Dataset, analysis: _ProfileAnalysis, result: di
     return ds
 
 
+_FIT_UNITS = {"t0": "s", "tau_m": "s", "tau_r": "s", "tau_m2": "s", "fwhm": "s", "amplitude": "",
+              "m0": "", "q1_ref": "1/m"}
+
+
+def _fit_groups(ds: xr.Dataset, result: dict[str, Any]) -> dict[str, dict]:
+    """NeXus groups of the analysis file: NXsas instrument and sample, the fits as NXprocess."""
+    groups = nxsas_groups(ds.attrs)
+    groups["fit_demagnetisation"] = nxprocess(
+        result["fit"], units=_FIT_UNITS,
+        description="demagnetisation curve fitted to the ring intensity m(delay) (lmfit leastsq)")
+    if result.get("fit_q1"):
+        groups["fit_q1"] = nxprocess(
+            result["fit_q1"], units=_FIT_UNITS,
+            description="demagnetisation curve fitted to the ring position q1(delay) (lmfit leastsq)")
+    return groups
+
+
 def _write_outputs(out: Path, paths: dict[str, Path], *, scan: _Scan, profiles: xr.Dataset,
                    analysis: _ProfileAnalysis, result: dict[str, Any], overwrite: bool, movie: bool,
                    prog) -> None:
@@ -1421,7 +1439,7 @@ def _write_outputs(out: Path, paths: dict[str, Path], *, scan: _Scan, profiles: 
         title = Path(result["input"]).name
         write_nexus(tmp["nexus"], ds, config={"analysis": "spinscope xrms analyze", "input": result["input"],
                                                "q_window": list(window), "geometry": result["geometry"]},
-                    title=f"xrms analysis of {title}")
+                    title=f"xrms analysis of {title}", definition="NXsas", groups=_fit_groups(ds, result))
         prog.advance()
         plot_detector_image(ref_frame, tmp["detector"], geometry=geom, q_rings=[result["q1_ref"] or
                             (2 * math.pi / result["period"])], mask=bad, title=f"{title}: reference frame")
