@@ -35,7 +35,8 @@ def third_party() -> Path:
 
 def test_engines_listed_in_guessing_order():
     engines = list_engines()
-    assert list(engines) == ["hdr_xim", "ovf", "nxstxm", "spinscope", "nexus", "tiff", "sif", "spe", "hdf5"]
+    assert list(engines) == ["hdr_xim", "ovf", "llg_movie", "nxstxm", "spinscope", "nexus", "tiff",
+                            "sif", "spe", "hdf5"]
     for name, b in engines.items():
         assert isinstance(b, Backend) and b.name == name and b.description
         assert all(e.startswith(".") for e in b.extensions)

@@ -105,6 +105,7 @@ def test_cli_run_writes_ovf_folder_and_netcdf(capsys, tmp_path):
     movie = read_ovf_folder(out_dir)
     assert np.allclose(movie.time.values, np.arange(6) * 2e-12)
     assert (out_dir / "table.txt").exists()
+    assert (out_dir / "m_avg.png").stat().st_size > 0 and (out_dir / "m_z.gif").stat().st_size > 0
     code, out, err = _main(["llg", "run", str(cfg), "-o", str(out_dir)], capsys)
     assert code == 2 and "exists" in err
     nc = tmp_path / "movie.nc"
@@ -112,9 +113,10 @@ def test_cli_run_writes_ovf_folder_and_netcdf(capsys, tmp_path):
     assert code == 0, err
     import xarray as xr
 
-    with xr.open_dataset(nc, engine="scipy") as ds:
+    with xr.open_dataset(nc, engine="h5netcdf") as ds:
         assert ds["m"].dims == ("time", "y", "x", "component")
         assert np.allclose(ds["m"].values[:, ..., :], movie.values.astype(float), atol=1e-6)
+    assert nc.with_suffix(".png").stat().st_size > 0 and nc.with_suffix(".gif").stat().st_size > 0
 
 
 def test_magnumnp_engine_runs_a_scenario_if_installed():

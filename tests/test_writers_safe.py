@@ -288,7 +288,7 @@ def test_llg_run_does_not_replace_an_output_another_run_wrote_meanwhile(tmp_path
 def xr_attrs(path):
     import xarray as xr
 
-    with xr.open_dataset(path, engine="scipy") as ds:
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
         return dict(ds["m"].attrs)
 
 

@@ -31,21 +31,27 @@ def run(
     from spinscope.atomic import claim_output
     from spinscope.errors import OutputExistsError
     from spinscope.micromagnetics.scenario import load_scenario, run_scenario, write_movie
+    from spinscope.viz.micromagnetics import llg_figure_paths, write_llg_figures
 
     cfg = load_scenario(config)
     with claim_output(out):  # a second run into OUT fails now, not after its simulation
         if out.exists() and not overwrite and not (out.is_dir() and not any(out.iterdir())):
             raise OutputExistsError(f"{out}: exists; pass --overwrite to replace it", path=str(out))
+        for fig in llg_figure_paths(out) if not overwrite else ():
+            if fig.exists():
+                raise OutputExistsError(f"{fig}: exists; pass --overwrite to replace it", path=str(fig))
         t0 = time.perf_counter()
         movie = run_scenario(cfg, base_dir=config.parent, progress=progress and not json_,
                              checkpoint=checkpoint, resume=resume)
         wall = time.perf_counter() - t0
         files = write_movie(movie, out)
+        figures = write_llg_figures(movie, out, overwrite=overwrite)  # <out>.png, <out>.gif
     avg = movie["m_avg"].values if "m_avg" in movie.coords else None
     result = {
         "config": str(config),
         "out": str(out),
         "files": len(files),
+        "figures": [str(f) for f in figures],
         "frames": int(movie.sizes.get("time", 1)),
         "dims": list(movie.dims),
         "final_m": avg[-1].tolist() if avg is not None else None,

@@ -15,6 +15,7 @@ engine        files
 ============  =====================================================================
 hdr_xim       ``.hdr`` header + ``.xim`` images / ``.xsp`` spectra (ALS, CLS, MAXYMUS)
 ovf           OOMMF/MuMax3 OVF 0.99, 1.0, 2.0 (``.ovf .omf .ohf .oef .ovc``; or a ``# OOMMF`` first line)
+llg_movie     movie of ``spinscope llg run`` (``.nc``: netCDF4/HDF5, or netCDF3 of earlier versions)
 nxstxm        NeXus NXstxm (PolLux, spinscope's simulated STXM, other STXMs)
 spinscope     NeXus written by :func:`spinscope.io.write_nexus`
 nexus         any other NeXus file (an NXentry with an NXdata)
@@ -41,6 +42,8 @@ from spinscope.errors import FileFormatError, SpinscopeError
 from spinscope.io._hdf5 import check_file, decode, find_hdf5_signature, name_the_file, nx_class
 from spinscope.io.hdr_xim import read_hdr_xim
 from spinscope.io.lab import read_lab_frames
+from spinscope.io.netcdf import KIND as _LLG_KIND
+from spinscope.io.netcdf import is_netcdf3, read_llg_movie
 from spinscope.io.nexus import read_nexus
 from spinscope.io.nxstxm import read_nxstxm
 from spinscope.io.ovf import read_ovf
@@ -227,9 +230,12 @@ def _hdf5_kind_cached(path: str, mtime_ns: int, size: int) -> str | None:
 
 
 def _nexus_kind(f) -> str:
-    """``nxstxm``, ``spinscope``, ``nexus`` or ``hdf5`` from the NXentry groups of an open file."""
+    """``llg_movie`` (root attribute ``spinscope_kind``), else ``nxstxm``, ``spinscope``, ``nexus``
+    or ``hdf5`` from the NXentry groups of an open file."""
     import h5py
 
+    if str(decode(f.attrs.get("spinscope_kind", ""))) == _LLG_KIND:
+        return _LLG_KIND
     kind = "hdf5"
     for key in f:
         try:
@@ -252,7 +258,8 @@ def _nexus_kind(f) -> str:
 
 
 def hdf5_kind(path: str | os.PathLike) -> str | None:
-    """``nxstxm``, ``spinscope``, ``nexus`` or ``hdf5`` for an HDF5 file, ``None`` if not HDF5.
+    """``llg_movie``, ``nxstxm``, ``spinscope``, ``nexus`` or ``hdf5`` for an HDF5 file, ``None``
+    if not HDF5.
 
     NXentry groups are recognised whether ``NX_class`` is a string or a one-element array (GDA).
     """
@@ -270,6 +277,13 @@ _OVF_SUFFIXES = (".ovf", ".omf", ".ohf", ".oef", ".ovc")
 
 def _guess_ovf(p: Path) -> bool:
     return _suffix(p) in _OVF_SUFFIXES or _head(p, 16).lower().startswith(b"# oommf")
+
+
+def _guess_llg_movie(p: Path) -> bool:
+    """A spinscope LLG movie: netCDF4/HDF5 marked ``spinscope_kind``, or a netCDF3 ``.nc`` file."""
+    if is_netcdf3(p):
+        return True
+    return hdf5_kind(p) == _LLG_KIND
 
 
 def _guess_tiff(p: Path) -> bool:
@@ -299,6 +313,10 @@ def _read_ovf(p: Path, **options) -> xr.Dataset:
     return ds
 
 
+def _read_llg_movie(p: Path, **options) -> xr.Dataset:
+    return read_llg_movie(p, **options)
+
+
 def _read_nxstxm(p: Path, **options) -> xr.Dataset:
     return read_nxstxm(p, **options)
 
@@ -317,6 +335,8 @@ def _register_builtins() -> None:
                 (".hdr", ".xim", ".xsp"), lambda p: _suffix(p) in (".hdr", ".xim", ".xsp"), _read_hdr_xim),
         Backend("ovf", "OOMMF/MuMax3 vector or scalar field (OVF 0.99, 1.0, 2.0)",
                 _OVF_SUFFIXES, _guess_ovf, _read_ovf),
+        Backend("llg_movie", "magnetisation movie of 'spinscope llg run' (netCDF4/HDF5; netCDF3 of "
+                "earlier versions)", (".nc",), _guess_llg_movie, _read_llg_movie),
         Backend("nxstxm", "NeXus NXstxm scan (PolLux and other STXMs, spinscope's simulated STXM)",
                 (".hdf5", ".h5", ".nxs"), _is_kind("nxstxm"), _read_nxstxm),
         Backend("spinscope", "NeXus file written by spinscope.io.write_nexus",

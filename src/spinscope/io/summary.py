@@ -82,9 +82,10 @@ def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
     -------
     dict
         ``kind`` (the engine that reads it: "nxstxm", "hdr_xim", "spinscope", "nexus", "ovf",
-        "tiff", "sif", "spe", "hdf5"; see :func:`spinscope.io.list_engines`), ``file``, and the keys of
-        :func:`summarize_dataset`; spinscope files add ``provenance`` (program, version, seed,
-        start_time, has_config).
+        "llg_movie", "tiff", "sif", "spe", "hdf5"; see :func:`spinscope.io.list_engines`),
+        ``file``, and the keys of :func:`summarize_dataset`; spinscope files add ``provenance``
+        (program, version, seed, start_time, has_config); LLG movies add ``mesh`` (``cells``,
+        ``cell_size`` [m], ``size`` [m], ``frames``, ``time_step`` [s]).
 
     Raises
     ------
@@ -106,4 +107,22 @@ def summarize_file(path: str | os.PathLike) -> dict[str, Any]:
             "definition": meta.get("definition"),
             "has_config": meta.get("config") is not None,
         }
+    if kind == "llg_movie":
+        out["mesh"] = _llg_mesh(data)
     return out
+
+
+def _llg_mesh(ds: xr.Dataset) -> dict[str, Any]:
+    """Cells, cell size [m] and size [m] of an LLG movie's mesh, and its time step [s]."""
+    dims = [d for d in ("x", "y", "z") if d in ds.sizes]
+    cells = [int(ds.sizes[d]) for d in dims]
+    cell = ds["m"].attrs.get("cell_size")
+    cell = [float(c) for c in np.ravel(cell)] if cell is not None else None
+    t = np.asarray(ds["time"].values, dtype=float) if "time" in ds.coords else np.zeros(0)
+    return {
+        "cells": cells,
+        "cell_size": cell,
+        "size": [n * c for n, c in zip(cells, cell, strict=False)] if cell else None,
+        "frames": int(t.size),
+        "time_step": float(np.median(np.diff(t))) if t.size > 1 else None,
+    }

@@ -22,6 +22,7 @@ from spinscope.atomic import (
 )
 from spinscope.config.kinds import load_config
 from spinscope.config.micromagnetics import LLGConfig
+from spinscope.io.netcdf import write_llg_netcdf
 from spinscope.io.ovf import write_ovf
 from spinscope.micromagnetics.build import build_simulation
 from spinscope.micromagnetics.engine import get_engine
@@ -109,17 +110,14 @@ def scenario_fingerprint(cfg: LLGConfig) -> tuple[str, dict[str, str]]:
     return config_fingerprint(data)
 
 
-def _netcdf_safe(ds) -> None:
-    """netCDF has no booleans: store boolean attributes as 0/1 (in place)."""
-    for attrs in (ds.attrs, *(ds[name].attrs for name in ds.variables)):
-        for k, v in list(attrs.items()):
-            if isinstance(v, bool):
-                attrs[k] = int(v)
-
-
 def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
-    """Write a magnetisation movie: a ``.nc`` file (netCDF, written atomically) or a folder of
-    OVF 2.0 snapshots ``m000000.ovf ...`` with ``table.txt`` (t [s] and <m>) and ``manifest.json``.
+    """Write a magnetisation movie: a ``.nc`` file (netCDF4/HDF5, written atomically) or a folder
+    of OVF 2.0 snapshots ``m000000.ovf ...`` with ``table.txt`` (t [s] and <m>) and ``manifest.json``.
+
+    The ``.nc`` file (:func:`spinscope.io.netcdf.write_llg_netcdf`) keeps ``m`` in float64,
+    gzip-compressed (level 4, shuffle) one frame per chunk; h5py, h5web and silx open it, and
+    :func:`spinscope.io.open_dataset` (engine ``llg_movie``) or ``xarray.open_dataset(path,
+    engine="h5netcdf")`` read it back.
 
     The output is claimed for the duration (:func:`spinscope.atomic.claim_output`): a second run
     writing the same output fails, and a movie of :func:`run_scenario` does not replace an output
@@ -133,7 +131,7 @@ def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
     movie
         The movie of :func:`run_scenario`.
     out
-        Output path: ends in ``.nc`` for netCDF, anything else is a folder.
+        Output path: ends in ``.nc`` for netCDF4/HDF5, anything else is a folder.
 
     Returns
     -------
@@ -153,10 +151,8 @@ def write_movie(movie: xr.DataArray, out: Path) -> list[Path]:
     with claim_output(out):
         _refuse_newer(out, started)
         if out.suffix == ".nc":
-            ds = movie.to_dataset(name="m")
-            _netcdf_safe(ds)
             with atomic_path(out, overwrite=True) as tmp:
-                ds.to_netcdf(tmp, engine="scipy")
+                write_llg_netcdf(movie, tmp)
             return [out]
         return _write_ovf_folder(movie, out)
 
