@@ -170,3 +170,10 @@ def test_nxstxm_writer_is_nxstxm(tmp_path):
     _assert_valid(p, "NXstxm", NXSTXM_REQUIRED)
     back = read_nxstxm(p)
     np.testing.assert_array_equal(back["counts"].transpose(*ds["counts"].dims).values, ds["counts"].values)
+
+
+def test_stxm_workflow_file_is_nxstxm(tmp_path):
+    import test_stxm_workflow as W
+
+    res, _ = W._run(tmp_path, "stxm", W._cfg())
+    _assert_valid(Path(res["outputs"][0]), "NXstxm", NXSTXM_REQUIRED)
