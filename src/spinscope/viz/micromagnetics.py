@@ -53,7 +53,8 @@ def plot_m_average(movie: xr.DataArray | xr.Dataset, path: str | Path | None = N
     """Spatially averaged magnetisation components <m_x>, <m_y>, <m_z> versus time.
 
     The top panel shows the three components on a common axis [1]; the bottom panel shows each
-    component's change from its first frame, so small precessions (FMR) stay visible.
+    component's change from its first frame (same colours), so small precessions (FMR) stay
+    visible.
 
     Parameters
     ----------
@@ -84,14 +85,13 @@ def plot_m_average(movie: xr.DataArray | xr.Dataset, path: str | Path | None = N
     for i, c in enumerate(comps):
         colour = _COLOURS.get(c)
         top.plot(t * scale, vals[:, i], color=colour, label=f"⟨m$_{c}$⟩")
-        bottom.plot(t * scale, vals[:, i] - vals[0, i], color=colour, label=f"⟨m$_{c}$⟩ − ⟨m$_{c}$⟩(0)")
+        bottom.plot(t * scale, vals[:, i] - vals[0, i], color=colour)
     top.set_ylabel("⟨m⟩ [1]")
     top.set_ylim(-1.05, 1.05)
-    top.legend(loc="best", ncols=3, fontsize="small")
-    bottom.set_ylabel("change since t = 0 [1]")
+    top.legend(loc="lower left", ncols=3, fontsize="small")  # the lines sit at |<m>| <= 1
+    bottom.set_ylabel("⟨m⟩(t) − ⟨m⟩(0) [1]")
     bottom.set_xlabel(f"time t [{unit}]")
     bottom.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3), useMathText=True)
-    bottom.legend(loc="best", ncols=3, fontsize="small")
     for ax in (top, bottom):
         ax.grid(True, alpha=0.3)
     name = title if title is not None else str(movie.attrs.get("scenario", "LLG run"))
