@@ -86,11 +86,15 @@ def simulate(
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the config's).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier stxm.nxs.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object (SI units).")] = False,
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", help="Refuse a configuration estimated to need more memory, e.g. '8 GiB' "
+        "(default: half the physical memory).")] = None,
 ) -> None:
     """Simulate a time-resolved XMCD-STXM measurement and write it as NXstxm (OUT/stxm.nxs)."""
     from spinscope.workflows.stxm import simulate_stxm
 
-    result = simulate_stxm(config, output=output, overwrite=overwrite, progress=not json_, rng=seed)
+    result = simulate_stxm(config, output=output, overwrite=overwrite, progress=not json_, rng=seed,
+                           max_memory=max_memory)
 
     def human(r):
         lines = [f"{r['name']}: counts {r['shape']}, seed {r['seed']}"]

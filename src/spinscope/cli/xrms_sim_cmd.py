@@ -40,6 +40,9 @@ def simulate(
     ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bars.")] = False,
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", help="Refuse a configuration estimated to need more memory, e.g. '8 GiB' "
+        "(default: half the physical memory).")] = None,
 ) -> None:
     """Simulate a pump-probe delay scan of resonant magnetic small-angle scattering.
 
@@ -49,7 +52,7 @@ def simulate(
     from spinscope.workflows.xrms_simulate import simulate_xrms
 
     result = simulate_xrms(config, output=output, overwrite=overwrite, resume=resume,
-                           progress=not (no_progress or json_))
+                           progress=not (no_progress or json_), max_memory=max_memory)
     emit(result, as_json=json_, human=_human)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from spinscope.config.base import Density, Energy, Length, SpinscopeModel, positive
+from spinscope.config.limits import ENERGY_RANGE, SEED_MAX, in_range
 
 __all__ = ["SCHEMA_VERSION", "BeamConfig", "EnergyGrid", "ExperimentConfig", "LayerConfig",
            "SampleConfig"]
@@ -87,6 +88,12 @@ class EnergyGrid(SpinscopeModel):
     def _ordered(self) -> EnergyGrid:
         positive(self.start, "a positive energy", field="start", unit="eV")
         positive(self.step, "a positive energy step", field="step", unit="eV")
+        for name in ("start", "stop"):
+            try:
+                in_range(getattr(self, name), *ENERGY_RANGE, "a photon energy within the optical tables",
+                         unit="eV")
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
         if self.stop < self.start:
             raise ValueError(f"stop ({self.stop} eV) must not be below start ({self.start} eV)")
         if (self.stop - self.start) / self.step > 1_000_000:
@@ -125,7 +132,8 @@ class BeamConfig(SpinscopeModel):
     @field_validator("energy")
     @classmethod
     def _positive_energy(cls, v: float | None) -> float | None:
-        return positive(v, "a positive photon energy such as '707 eV'", unit="eV")
+        positive(v, "a positive photon energy such as '707 eV'", unit="eV")
+        return in_range(v, *ENERGY_RANGE, "a photon energy within the optical tables", unit="eV")
 
 
 class ExperimentConfig(SpinscopeModel):
@@ -147,6 +155,6 @@ class ExperimentConfig(SpinscopeModel):
 
     schema_version: Literal[1]
     name: str = "experiment"
-    seed: int | None = Field(default=None, ge=0)
+    seed: int | None = Field(default=None, ge=0, le=SEED_MAX)
     sample: SampleConfig
     beam: BeamConfig = Field(default_factory=BeamConfig)

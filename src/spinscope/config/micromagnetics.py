@@ -33,6 +33,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from spinscope.config.base import Duration, Frequency, Length, SpinscopeModel, positive, quantity
+from spinscope.config.limits import LLG_DURATION_MAX, MAX_FRAMES, SEED_MAX, in_range
 from spinscope.constants import GAMMA_LLG
 
 __all__ = [
@@ -61,6 +62,8 @@ Dimensionless = quantity("dimensionless")
 Angle = quantity("angle")
 
 _Vec3 = tuple[float, float, float]
+#: Seeds: what HDF5 and numpy store as a signed 64-bit integer.
+_Seed = Field(0, ge=0, le=SEED_MAX)
 
 
 class MeshConfig(SpinscopeModel):
@@ -111,8 +114,16 @@ class GeometryConfig(SpinscopeModel):
     center: tuple[Length, Length] = (0.0, 0.0)
     file: str | None = None
 
+    @field_validator("radius", "inner_radius", "semi_x", "semi_y", "width", "height")
+    @classmethod
+    def _pos(cls, v):
+        return positive(v, "a positive length such as '200 nm'", unit="m")
+
     @model_validator(mode="after")
     def _needs(self):
+        if self.shape == "ring" and None not in (self.radius, self.inner_radius) \
+                and not self.inner_radius < self.radius:
+            raise ValueError("geometry.inner_radius: expected below geometry.radius")
         need = {"disk": ["radius"], "ring": ["radius", "inner_radius"],
                 "ellipse": ["semi_x", "semi_y"], "file": ["file"]}.get(self.shape, [])
         for k in need:
@@ -163,7 +174,7 @@ class InitialStateConfig(SpinscopeModel):
     direction: _Vec3 = (1.0, 0.0, 0.0)
     circulation: Literal[1, -1] = 1
     polarity: Literal[1, -1] = 1
-    seed: int = 0
+    seed: int = _Seed
     file: str | None = None
 
 
@@ -194,6 +205,16 @@ class ExternalFieldConfig(SpinscopeModel):
     axis: Literal["x", "y", "z"] = "z"
     sense: Literal[1, -1] = 1
     region_radius: Length | None = None
+
+    @field_validator("frequency")
+    @classmethod
+    def _freq(cls, v):
+        return positive(v, "a positive frequency such as '400 MHz' (use phase for the sense)", unit="Hz")
+
+    @field_validator("duration", "region_radius")
+    @classmethod
+    def _pos(cls, v):
+        return positive(v, "a positive value (SI)")
 
     @model_validator(mode="after")
     def _needs(self):
@@ -239,6 +260,11 @@ class CurrentConfig(SpinscopeModel):
     duration: Duration | None = None
     rise: Duration = 0.0
 
+    @field_validator("radius", "duration")
+    @classmethod
+    def _pos(cls, v):
+        return positive(v, "a positive value (SI)")
+
     @model_validator(mode="after")
     def _needs(self):
         if self.slonczewski and self.p is None:
@@ -261,16 +287,16 @@ class ThermalConfig(SpinscopeModel):
     """Thermal field at ``temperature`` with a fixed Heun step ``dt``."""
 
     temperature: Temperature = Field(ge=0)
-    dt: Duration = Field(gt=0)
-    seed: int = 0
+    dt: Duration = Field(gt=0, le=1e-9)
+    seed: int = _Seed
 
 
 class RunConfig(SpinscopeModel):
     """The run: ``duration``, frames every ``interval`` (or ``n_frames``), tolerance ``max_err``."""
 
-    duration: Duration = Field(gt=0)
+    duration: Duration
     interval: Duration | None = None
-    n_frames: int | None = Field(None, ge=2)
+    n_frames: int | None = Field(None, ge=2, le=MAX_FRAMES)
     max_err: float = Field(1e-5, gt=0)
     checkpoint_every: int = Field(10, ge=1)
 
@@ -278,6 +304,21 @@ class RunConfig(SpinscopeModel):
     @classmethod
     def _pos(cls, v):
         return positive(v, "a positive interval such as '10 ps'")
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, v):
+        return in_range(v, 0.0, LLG_DURATION_MAX, "a run duration (1 us is 1e5+ picosecond steps)",
+                        unit="s", lo_open=True)
+
+    @model_validator(mode="after")
+    def _frames(self):
+        if self.interval is not None and self.duration / self.interval > MAX_FRAMES:
+            raise ValueError(
+                f"run.interval: duration / interval = {self.duration / self.interval:.3g} frames, more than "
+                f"{MAX_FRAMES}; expected interval >= {self.duration / MAX_FRAMES:.3g} s for duration "
+                f"{self.duration:.3g} s")
+        return self
 
 
 class LLGConfig(SpinscopeModel):

@@ -34,6 +34,7 @@ from spinscope.config.base import (
     quantity,
 )
 from spinscope.config.experiment import SampleConfig
+from spinscope.config.limits import DWELL_MAX, ENERGY_RANGE, SEED_MAX, in_range
 
 __all__ = [
     "DetectorSection",
@@ -98,7 +99,8 @@ class StxmBeamline(SpinscopeModel):
     @field_validator("energy")
     @classmethod
     def _pos(cls, v):
-        return positive(v, "a positive photon energy such as '707.75 eV'")
+        positive(v, "a positive photon energy such as '707.75 eV'")
+        return in_range(v, *ENERGY_RANGE, "a photon energy within the optical tables", unit="eV")
 
 
 class ZonePlateSection(SpinscopeModel):
@@ -119,6 +121,18 @@ class ZonePlateSection(SpinscopeModel):
     central_stop: Length = 90e-6
     efficiency: Annotated[float, Field(gt=0, le=1)] | None = None
     defocus: Length = 0.0
+
+    @field_validator("diameter", "outer_zone_width")
+    @classmethod
+    def _pos(cls, v):
+        return positive(v, "a positive length", unit="m")
+
+    @field_validator("central_stop")
+    @classmethod
+    def _stop(cls, v):
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"expected a non-negative length, got {v!r} m")
+        return v
 
 
 class StxmSample(SampleConfig):
@@ -172,6 +186,11 @@ class VortexMovie(SpinscopeModel):
     chirality: Literal[1, -1] = 1
     frames: Annotated[int, Field(ge=1, le=1024)] | None = None
 
+    @field_validator("radius", "thickness", "cell", "gyration_radius", "ms")
+    @classmethod
+    def _pos(cls, v):
+        return positive(v, "a positive value (SI)")
+
 
 class SpinWaveMovie(SpinscopeModel):
     """Radial spin wave from a nanocontact (:mod:`spinscope.evolution.spin_wave`).
@@ -199,6 +218,11 @@ class SpinWaveMovie(SpinscopeModel):
     decay_length: Length = 500e-9
     equilibrium: tuple[float, float, float] = (1.0, 0.0, 0.0)
     frames: Annotated[int, Field(ge=1, le=1024)] | None = None
+
+    @field_validator("size", "cell", "wavelength", "contact_radius", "decay_length")
+    @classmethod
+    def _pos(cls, v):
+        return positive(v, "a positive length", unit="m")
 
 
 class FileMovie(SpinscopeModel):
@@ -250,6 +274,19 @@ class ScanSection(SpinscopeModel):
     def _pos(cls, v):
         return positive(v, "a positive value")
 
+    @field_validator("dwell")
+    @classmethod
+    def _dwell(cls, v):
+        return in_range(v, 0.0, DWELL_MAX, "a dwell per pixel (a 4096^2 scan at 1e3 s takes 500 years)",
+                        unit="s", lo_open=True)
+
+    @field_validator("jitter")
+    @classmethod
+    def _jitter(cls, v):
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"expected a non-negative rms jitter, got {v!r} m")
+        return v
+
 
 class ExcitationSection(SpinscopeModel):
     """Pump: excitation locked to the RF at ``f_RF M / N``.
@@ -274,6 +311,18 @@ class ExcitationSection(SpinscopeModel):
     jitter: Duration = 0.0
     normalisation: Literal["none", "even-odd"] = "none"
 
+    @field_validator("frequency")
+    @classmethod
+    def _freq(cls, v):
+        return positive(v, "a positive excitation frequency such as '400 MHz'", unit="Hz")
+
+    @field_validator("jitter")
+    @classmethod
+    def _jitter(cls, v):
+        if not (math.isfinite(v) and 0 <= v <= 1e-6):
+            raise ValueError(f"expected an rms timing jitter in [0, 1e-06] s, got {v!r} s")
+        return v
+
     @model_validator(mode="after")
     def _given(self):
         if self.ratio is None and (self.frequency is None or self.phases is None):
@@ -297,6 +346,13 @@ class DetectorSection(SpinscopeModel):
     quantum_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.9
     dead_time: Duration = 0.0
     dark_count_rate: Annotated[float, Field(ge=0)] = 0.0
+
+    @field_validator("dead_time")
+    @classmethod
+    def _dead(cls, v):
+        if not (math.isfinite(v) and 0 <= v <= 1e-3):
+            raise ValueError(f"expected a dead time in [0, 0.001] s, got {v!r} s")
+        return v
 
 
 class PlanSection(SpinscopeModel):
@@ -333,7 +389,7 @@ class StxmConfig(SpinscopeModel):
 
     schema_version: Literal[1]
     name: str = "stxm"
-    seed: Annotated[int, Field(ge=0)] | None = None
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] | None = None
     ring: RingSection = Field(default_factory=RingSection)
     beamline: StxmBeamline
     zone_plate: ZonePlateSection = Field(default_factory=ZonePlateSection)

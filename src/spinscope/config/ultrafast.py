@@ -45,6 +45,11 @@ from spinscope.config.base import (
     quantity_in,
 )
 
+#: Highest pump fluence [J/m^2] (100 mJ/cm^2: the ablation range of metal films).
+FLUENCE_MAX = 1e3
+#: Longest ultrafast simulation [s].
+T_MAX_MAX = 1e-8
+
 __all__ = [
     "DemagConfig",
     "HeatSinkConfig",
@@ -291,6 +296,13 @@ class PumpConfig(SpinscopeModel):
         positive(self.duration, "a positive value [s]", field="duration")
         positive(self.spot_fwhm, "a positive value [m]", field="spot_fwhm")
         positive(self.fluence, "a positive fluence such as '5 mJ/cm^2'", field="fluence", unit="J/m^2")
+        if self.fluence is not None and self.fluence > FLUENCE_MAX:
+            raise ValueError(f"fluence: expected at most {FLUENCE_MAX:g} J/m^2 (100 mJ/cm^2, the ablation "
+                             f"range of metal films), got {self.fluence!r} J/m^2")
+        if self.duration > 1e-9:
+            raise ValueError(f"duration: expected a pulse of at most 1e-09 s, got {self.duration!r} s")
+        if not abs(self.t0) <= 1e-9:
+            raise ValueError(f"t0: expected |t0| <= 1e-09 s, got {self.t0!r} s")
         return self
 
 
@@ -316,3 +328,10 @@ class DemagConfig(SpinscopeModel):
     pump: PumpConfig = Field(default_factory=PumpConfig)
     T0: Temperature | None = None
     t_max: Duration | None = None
+
+    @model_validator(mode="after")
+    def _t_max(self) -> DemagConfig:
+        if self.t_max is not None and not 0 < self.t_max <= T_MAX_MAX:
+            raise ValueError(f"t_max: expected a last delay in (0, {T_MAX_MAX:g}] s (the electron, spin and "
+                             f"lattice baths equilibrate within nanoseconds), got {self.t_max!r} s")
+        return self

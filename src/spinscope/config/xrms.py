@@ -42,6 +42,7 @@ from spinscope.config.base import (
     positive,
 )
 from spinscope.config.experiment import LayerConfig
+from spinscope.config.limits import DELAY_MAX, ENERGY_RANGE, EXPOSURE_MAX, SEED_MAX, in_range
 from spinscope.errors import UnitError
 from spinscope.units import parse_quantity
 
@@ -71,6 +72,20 @@ def _velocity(value: Any) -> float:
 
 
 Velocity = Annotated[float, BeforeValidator(_velocity), PlainSerializer(lambda v: f"{v!r} m/s")]
+
+
+def _energy_range(value: float | None, name: str) -> None:
+    """Refuse a photon energy [eV] outside the optical tables' range (``ValueError`` naming ``name``)."""
+    try:
+        in_range(value, *ENERGY_RANGE, "a photon energy within the optical tables", unit="eV")
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+#: Seeds: what HDF5 and numpy store as a signed 64-bit integer.
+Seed = Annotated[int, Field(ge=0, le=SEED_MAX)]
+#: Most delays of a scan (every delay is a set of detector frames).
+MAX_DELAYS = 100_000
 
 
 class SourceSection(SpinscopeModel):
@@ -129,6 +144,8 @@ class SourceSection(SpinscopeModel):
             raise ValueError(f"edge: expected 'Element EDGE' such as 'Tb N5', got {self.edge!r}")
         for name in ("repetition_rate", "pulse_duration", "driver_wavelength", "slope"):
             positive(getattr(self, name), f"a positive {name}")
+        for name in ("energy", "reference_energy"):
+            _energy_range(getattr(self, name), name)
         return self
 
 
@@ -167,7 +184,7 @@ class XrmsSample(SpinscopeModel):
     period: Length
     wall_width: Length
     wall_type: Literal["bloch", "neel"] = "bloch"
-    seed: int = 1
+    seed: Seed = 1
     relaxation_steps: Annotated[int, Field(ge=10, le=5000)] = 200
     tilt: Angle = 0.0
 
@@ -243,6 +260,11 @@ class PumpSection(SpinscopeModel):
             positive(getattr(self, name), f"a positive {name}")
         if self.jitter < 0:
             raise ValueError("jitter: expected a non-negative time")
+        if self.fluence > 1e3:
+            raise ValueError(f"fluence: expected at most 1000 J/m^2 (100 mJ/cm^2, the ablation range of "
+                             f"metal films), got {self.fluence!r} J/m^2")
+        if self.duration > 1e-9 or self.jitter > 1e-9:
+            raise ValueError("duration, jitter: expected at most 1 ns (a pump-probe pulse and its jitter)")
         return self
 
 
@@ -341,6 +363,11 @@ class ScanRange(SpinscopeModel):
     stop: Duration
     num: Annotated[int, Field(ge=1, le=100000)]
 
+    @field_validator("start", "stop")
+    @classmethod
+    def _delay(cls, v):
+        return in_range(v, -DELAY_MAX, DELAY_MAX, "a pump-probe delay (beyond any pulse period)", unit="s")
+
 
 class ScanSection(SpinscopeModel):
     """The delay scan (:class:`spinscope.acquisition.delay_scan.DelayScan`).
@@ -370,9 +397,30 @@ class ScanSection(SpinscopeModel):
     pump_fluctuation: Annotated[float, Field(ge=0, lt=1)] = 0.0
     drift: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
+    @field_validator("delays", "ranges", mode="before")
+    @classmethod
+    def _not_too_many(cls, v):
+        # checked before each entry is parsed, so that a huge list is refused at once
+        if isinstance(v, list | tuple) and len(v) > MAX_DELAYS:
+            raise ValueError(f"expected at most {MAX_DELAYS} entries, got {len(v)}")
+        return v
+
+    @field_validator("delays")
+    @classmethod
+    def _delays(cls, v):
+        for d in v:
+            in_range(d, -DELAY_MAX, DELAY_MAX, "pump-probe delays (beyond any pulse period)", unit="s")
+        return v
+
     @model_validator(mode="after")
     def _check(self) -> ScanSection:
         positive(self.exposure, "a positive exposure such as '10 s'")
+        if self.exposure > EXPOSURE_MAX:
+            raise ValueError(f"exposure: expected at most {EXPOSURE_MAX:g} s (about a day per frame), got "
+                             f"{self.exposure!r} s")
+        n = len(self.delays) + sum(r.num for r in self.ranges)
+        if n > MAX_DELAYS:
+            raise ValueError(f"delays, ranges: {n} delays, more than {MAX_DELAYS}; use fewer delays")
         vals = self.values()
         if len(vals) < 6:
             raise ValueError(f"delays: expected at least 6 delays for a fit, got {len(vals)}")
@@ -396,7 +444,7 @@ class XrmsConfig(SpinscopeModel):
 
     schema_version: Literal[1] = 1
     name: str = "xrms"
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Seed = 0
     source: SourceSection
     sample: XrmsSample
     illumination: IlluminationSection = IlluminationSection()

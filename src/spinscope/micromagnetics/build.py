@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spinscope.config.limits import MAX_FRAMES, check_memory, format_bytes
 from spinscope.config.micromagnetics import LLGConfig
 from spinscope.io.ovf import read_ovf
 from spinscope.micromagnetics import mesh as _mesh
@@ -32,7 +33,18 @@ from spinscope.micromagnetics.terms import (
     UniaxialAnisotropy,
 )
 
-__all__ = ["build_mesh", "build_simulation", "geometry_mask", "initial_state", "output_times"]
+__all__ = ["build_mesh", "build_simulation", "estimate_llg", "geometry_mask", "initial_state", "output_times",
+           "preflight_llg"]
+
+#: float64 arrays of 3 components per cell: m, the effective field and each term's, the adaptive
+#: Runge-Kutta stages and error estimate, damping and masks.
+LLG_CELL_ARRAYS = 20
+#: Bytes per padded demag cell: six kernel components and three transformed m components (complex).
+DEMAG_BYTES_PER_PADDED_CELL = 150
+#: Copies of the recorded movie (the frames held during the run, the stacked array, the dataset).
+LLG_MOVIE_COPIES = 3
+#: Fixed overhead [B].
+LLG_BASE_BYTES = 2 * 2**20
 
 
 def build_mesh(cfg: LLGConfig) -> _mesh.Mesh:
@@ -153,7 +165,8 @@ def initial_state(cfg: LLGConfig, mesh: _mesh.Mesh, base: Path) -> np.ndarray:
     return a
 
 
-def build_simulation(cfg: LLGConfig, *, base_dir=".", workers: int | None = None) -> Simulation:
+def build_simulation(cfg: LLGConfig, *, base_dir=".", workers: int | None = None,
+                     max_memory=None) -> Simulation:
     """Create the :class:`Simulation` a scenario describes (not yet relaxed or run).
 
     Parameters
@@ -164,12 +177,17 @@ def build_simulation(cfg: LLGConfig, *, base_dir=".", workers: int | None = None
         Folder against which relative file paths (geometry mask, initial OVF) are resolved.
     workers
         Threads for the FFTs.
+    max_memory
+        When given, refuse (:func:`preflight_llg`) a scenario estimated to need more [B or a size
+        string such as ``"8 GiB"``] before anything is allocated.
 
     Returns
     -------
     Simulation
         Composed of the scenario's material, terms and torques.
     """
+    if max_memory is not None:
+        preflight_llg(cfg, max_memory)
     base = Path(base_dir)
     mesh = build_mesh(cfg)
     mask = geometry_mask(cfg, mesh, base)
@@ -192,3 +210,68 @@ def output_times(cfg: LLGConfig, t0: float = 0.0) -> np.ndarray:
     if r.interval is not None:
         return t0 + r.interval * np.arange(int(round(r.duration / r.interval)) + 1)
     return t0 + np.linspace(0.0, r.duration, r.n_frames or 101)
+
+
+def _n_frames(cfg: LLGConfig) -> int:
+    """Recorded frames of ``[run]`` (``duration / interval + 1``, ``n_frames`` or 101)."""
+    r = cfg.run
+    if r.interval is not None:
+        return int(round(r.duration / r.interval)) + 1
+    return int(r.n_frames or 101)
+
+
+def estimate_llg(cfg: LLGConfig) -> dict:
+    """Peak memory of an LLG run, from ``mesh.cells``, ``demag`` and the recorded frames.
+
+    Parameters
+    ----------
+    cfg
+        The validated scenario.
+
+    Returns
+    -------
+    dict
+        ``bytes`` [B], ``cells``, ``frames``, ``detail`` [text].
+    """
+    nx, ny, nz = cfg.mesh.cells
+    cells = nx * ny * nz
+    frames = _n_frames(cfg)
+    work = cells * 3 * 8 * LLG_CELL_ARRAYS
+    padded = (2 * nx) * (2 * ny) * (2 * nz if nz > 1 else 1)
+    demag = padded * DEMAG_BYTES_PER_PADDED_CELL if cfg.demag else 0
+    movie = frames * cells * 3 * 8 * LLG_MOVIE_COPIES
+    total = LLG_BASE_BYTES + work + demag + movie
+    detail = (f"mesh.cells {nx} x {ny} x {nz}: {format_bytes(work + demag)} of working arrays; "
+              f"{frames} frames (run.duration / run.interval): {format_bytes(movie)}")
+    return {"bytes": float(total), "cells": cells, "frames": frames, "detail": detail}
+
+
+def preflight_llg(cfg: LLGConfig, max_memory=None) -> dict:
+    """Refuse a scenario with too many frames or an estimated memory above ``max_memory``.
+
+    Parameters
+    ----------
+    cfg
+        The validated scenario.
+    max_memory
+        Limit [B] or a size string (``"8 GiB"``); ``None``: half the physical memory.
+
+    Returns
+    -------
+    dict
+        :func:`estimate_llg` with ``limit`` [B].
+
+    Raises
+    ------
+    ParameterError
+        More than :data:`~spinscope.config.limits.MAX_FRAMES` frames (names ``run.interval``).
+    ConfigError
+        Over the memory limit; names ``mesh.cells``, ``run.interval``/``run.n_frames``.
+    """
+    est = estimate_llg(cfg)
+    if est["frames"] > MAX_FRAMES + 1:
+        raise ParameterError(f"run.interval: {est['frames']} frames, more than {MAX_FRAMES}; expected "
+                             f"run.interval >= {cfg.run.duration / MAX_FRAMES:.3g} s", field="run.interval")
+    est["limit"] = check_memory(est["bytes"], max_memory, command="llg run",
+                                fields="mesh.cells, run.interval/n_frames", detail=est["detail"])
+    return est

@@ -45,6 +45,7 @@ from spinscope.serialise import to_jsonable
 from spinscope.sources.storage_ring import Beamline, ring_preset
 from spinscope.timing import sampling_attenuation
 from spinscope.viz.stxm import plot_contrast, plot_mode_maps, write_movie
+from spinscope.workflows.preflight import preflight_stxm
 
 __all__ = ["analyze_stxm", "build_experiment", "build_movie", "load_stxm_config", "plan_from_config",
            "simulate_stxm"]
@@ -207,7 +208,8 @@ def _say(progress: bool, msg: str) -> None:
         sys.stderr.write(f"[stxm] {msg}\n")
 
 
-def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = False, rng=None) -> dict:
+def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = False, rng=None,
+                  max_memory=None) -> dict:
     """Simulate a time-resolved XMCD-STXM measurement and write it as NXstxm.
 
     Parameters
@@ -223,6 +225,10 @@ def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = F
     rng
         Seed or ``numpy.random.Generator``; default the configuration's ``seed`` (drawn and recorded
         when absent).
+    max_memory
+        Memory limit [B] or a size string (``"8 GiB"``); ``None``: half the physical memory. A
+        configuration estimated to need more is refused before anything is allocated
+        (:func:`spinscope.workflows.preflight.preflight_stxm`).
 
     Returns
     -------
@@ -233,6 +239,7 @@ def simulate_stxm(config, *, output, overwrite: bool = False, progress: bool = F
         along k), ``optical_resolution``, ``normalisation``.
     """
     cfg, base = load_stxm_config(config)
+    preflight_stxm(cfg, max_memory)
     if rng is None:
         seed = cfg.seed if cfg.seed is not None else int(np.random.SeedSequence().entropy % (2**63))
     elif isinstance(rng, int | np.integer):

@@ -56,6 +56,7 @@ from spinscope.sample.textures import dominant_period, radial_structure_factor
 from spinscope.sources.hhg import HHGSource
 from spinscope.sources.plasma import PlasmaSource
 from spinscope.ultrafast import Pump
+from spinscope.workflows.preflight import preflight_xrms
 
 __all__ = ["build_xrms", "injected_parameters", "load_xrms_config", "simulate_xrms"]
 
@@ -281,6 +282,7 @@ def simulate_xrms(
     resume: bool = False,
     progress: bool = True,
     on_delay=None,
+    max_memory: Any = None,
 ) -> dict[str, Any]:
     """Simulate a delay scan and write it as a NeXus file.
 
@@ -298,6 +300,10 @@ def simulate_xrms(
         Show progress bars on stderr.
     on_delay
         Called with the delay index after each checkpoint (for tests).
+    max_memory
+        Memory limit [B] or a size string (``"8 GiB"``); ``None``: half the physical memory. A
+        configuration estimated to need more is refused before anything is allocated
+        (:func:`spinscope.workflows.preflight.preflight_xrms`).
 
     Returns
     -------
@@ -307,6 +313,7 @@ def simulate_xrms(
         ``correlation_length`` [m], ``q_shift``, ...), ``n_delays``, ``resumed``, ``outputs``.
     """
     cfg = load_xrms_config(config)
+    preflight_xrms(cfg, max_memory)
     out = Path(output)
     with Progress(progress, prefix="xrms simulate: ") as prog:
         parts = build_xrms(cfg, progress=prog.stage)
