@@ -26,14 +26,19 @@ def run(
                                                     help="Checkpoint file (.npz).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from --checkpoint.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", help="Refuse a configuration estimated to need more memory, e.g. '8 GiB' "
+        "(default: half the physical memory).")] = None,
 ) -> None:
     """Run the scenario CONFIG and write its magnetisation movie to OUT."""
     from spinscope.atomic import claim_output
     from spinscope.errors import OutputExistsError
+    from spinscope.micromagnetics.build import preflight_llg
     from spinscope.micromagnetics.scenario import load_scenario, run_scenario, write_movie
     from spinscope.viz.micromagnetics import llg_figure_paths, write_llg_figures
 
     cfg = load_scenario(config)
+    preflight_llg(cfg, max_memory)  # refuse what would not fit before anything is allocated
     with claim_output(out):  # a second run into OUT fails now, not after its simulation
         if out.exists() and not overwrite and not (out.is_dir() and not any(out.iterdir())):
             raise OutputExistsError(f"{out}: exists; pass --overwrite to replace it", path=str(out))
