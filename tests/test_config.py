@@ -89,3 +89,28 @@ def test_missing_and_binary_files(tmp_path):
     p.write_bytes(b"\xff\xfe\x00\x01")
     with pytest.raises(ConfigError, match="UTF-8"):
         load_config(p)
+
+
+@pytest.mark.parametrize("beam, words", [
+    ({"energy": "-707 eV"}, ["energy", "positive"]),
+    ({"energy": "1 eV"}, ["energy", "[10, 100000] eV"]),
+    ({"energies": [{"start": "700 eV", "stop": "2 MeV", "step": "1 eV"}]}, ["stop", "[10, 100000] eV"]),
+])
+def test_photon_energies_outside_the_tables_are_refused(beam, words):
+    from pydantic import ValidationError
+
+    base = {"schema_version": 1, "sample": {"layers": [{"material": "Fe", "thickness": "20 nm"}]}}
+    with pytest.raises(ValidationError) as exc:
+        ExperimentConfig.model_validate({**base, "beam": beam})
+    for w in words:
+        assert w in str(exc.value)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**64])
+def test_seeds_must_fit_in_a_signed_64_bit_integer(seed):
+    from pydantic import ValidationError
+
+    base = {"schema_version": 1, "sample": {"layers": [{"material": "Fe", "thickness": "20 nm"}]}}
+    with pytest.raises(ValidationError, match="seed"):
+        ExperimentConfig.model_validate({**base, "seed": seed})
+    assert ExperimentConfig.model_validate({**base, "seed": 2**63 - 1}).seed == 2**63 - 1

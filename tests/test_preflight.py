@@ -269,3 +269,18 @@ def test_xrms_estimate_within_a_factor_3_of_the_peak(tmp_path):
     cfg["sample"]["relaxation_steps"] = 50
     peak = _peak(lambda: simulate_xrms(cfg, output=tmp_path / "x.nxs", progress=False))
     _within(estimate_xrms(load_xrms_config(cfg))["bytes"], peak)
+
+
+@pytest.mark.parametrize("command, example", [("xrms", "xrms_fan2022_cotb.toml"),
+                                              ("stxm", "stxm_vortex.toml")])
+def test_cli_simulate_max_memory_refuses_in_under_two_seconds(command, example, tmp_path, capsys):
+    from spinscope.cli.main import main
+
+    cfg = tmp_path / example
+    cfg.write_text((ROOT / "examples" / example).read_text())
+    t0 = time.perf_counter()
+    assert main([command, "simulate", str(cfg), "-o", str(tmp_path / "out"), "--max-memory", "1 MiB"]) == 2
+    assert time.perf_counter() - t0 < 2.0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "limit of 1 MiB" in err and "--max-memory" in err
+    assert not (tmp_path / "out").exists()
