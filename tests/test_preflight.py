@@ -151,6 +151,8 @@ OVERSIZED = [
                                                   "0.04 ps"), "mesh.cells"),
     ("llg 1e-30 s interval", _llg, _set(LLG, "run.interval", "1e-30 s"), "run.interval"),
     ("llg 1e9 s duration", _llg, _set(LLG, "run.duration", "1e9 s"), "duration"),
+    ("llg 1e9 thermal steps", _llg, _set(LLG, "thermal", {"temperature": "300 K", "dt": "1e-16 s"}),
+     "thermal.dt"),
 ]
 
 

@@ -45,6 +45,8 @@ DEMAG_BYTES_PER_PADDED_CELL = 150
 LLG_MOVIE_COPIES = 3
 #: Fixed overhead [B].
 LLG_BASE_BYTES = 2 * 2**20
+#: Most fixed steps of a thermal run (``run.duration / thermal.dt``).
+MAX_THERMAL_STEPS = 1e7
 
 
 def build_mesh(cfg: LLGConfig) -> _mesh.Mesh:
@@ -264,7 +266,8 @@ def preflight_llg(cfg: LLGConfig, max_memory=None) -> dict:
     Raises
     ------
     ParameterError
-        More than :data:`~spinscope.config.limits.MAX_FRAMES` frames (names ``run.interval``).
+        More than :data:`~spinscope.config.limits.MAX_FRAMES` frames (names ``run.interval``), or
+        more than :data:`MAX_THERMAL_STEPS` thermal steps (names ``thermal.dt``).
     ConfigError
         Over the memory limit; names ``mesh.cells``, ``run.interval``/``run.n_frames``.
     """
@@ -272,6 +275,11 @@ def preflight_llg(cfg: LLGConfig, max_memory=None) -> dict:
     if est["frames"] > MAX_FRAMES + 1:
         raise ParameterError(f"run.interval: {est['frames']} frames, more than {MAX_FRAMES}; expected "
                              f"run.interval >= {cfg.run.duration / MAX_FRAMES:.3g} s", field="run.interval")
+    if cfg.thermal is not None and cfg.run.duration / cfg.thermal.dt > MAX_THERMAL_STEPS:
+        raise ParameterError(
+            f"thermal.dt: run.duration / thermal.dt = {cfg.run.duration / cfg.thermal.dt:.3g} fixed Heun "
+            f"steps, more than {MAX_THERMAL_STEPS:g} (hours of computing); expected thermal.dt >= "
+            f"{cfg.run.duration / MAX_THERMAL_STEPS:.3g} s or a shorter run.duration", field="thermal.dt")
     est["limit"] = check_memory(est["bytes"], max_memory, command="llg run",
                                 fields="mesh.cells, run.interval/n_frames", detail=est["detail"])
     return est
