@@ -84,7 +84,7 @@ def test_magnumnp_engine_names_what_it_cannot_run():
     engine = ENGINES["magnumnp"]
     thermal = LLGConfig.model_validate({
         "mesh": {"size": [1, 1, 1], "cells": [1, 1, 1]}, "material": {"Ms": 1, "A": 0},
-        "run": {"duration": 1}, "thermal": {"temperature": 300, "dt": 1e-14}}).thermal
+        "run": {"duration": 1e-9}, "thermal": {"temperature": 300, "dt": 1e-14}}).thermal
     with pytest.raises(ParameterError, match="thermal: not supported") as e:
         engine.run(_tiny(thermal=thermal))
     assert e.value.field == "thermal"
