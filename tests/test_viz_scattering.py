@@ -8,7 +8,7 @@ import xarray as xr
 
 from spinscope.analysis.azimuthal import AzimuthalIntegrator, DetectorGeometry
 from spinscope.curves import demag_curve
-from spinscope.errors import ConfigError, OutputExistsError
+from spinscope.errors import ConfigError, OutputError, OutputExistsError
 from spinscope.viz.scattering import (
     movie_format,
     plot_detector_image,
@@ -91,8 +91,8 @@ def test_figures_are_atomic(tmp_path):
     assert target.read_bytes() == b"old"
     plot_detector_image(stack[0], target, overwrite=True)
     assert is_png(target)
-    # a failure inside savefig (unknown format) leaves neither a file nor a temporary behind
-    with pytest.raises(ValueError):
+    # an unknown format is refused up front (one OutputError line), leaving neither a file nor a temporary
+    with pytest.raises(OutputError, match="notaformat"):
         plot_detector_image(stack[0], tmp_path / "det.notaformat")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["det.png"]
 
