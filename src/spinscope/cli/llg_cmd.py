@@ -17,8 +17,9 @@ llg_app = typer.Typer(help="Micromagnetic (LLG) simulations: scenarios and stand
 @llg_app.command("run")
 def run(
     config: Annotated[Path, typer.Argument(help="Scenario TOML file (see examples/llg_*.toml).")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output: a .nc file (netCDF movie) or "
-                                      "a folder of OVF 2.0 snapshots.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output: a .nc file (netCDF4/HDF5 movie, with "
+                                      ".png and .gif figures beside it) or a folder of OVF 2.0 "
+                                      "snapshots.")],
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Show a progress bar.")] = True,

@@ -12,6 +12,7 @@ file                        engine         reader
 ==========================  =============  =============================================
 ``.hdr`` + ``.xim``/.xsp    ``hdr_xim``    :func:`spinscope.io.hdr_xim.read_hdr_xim`
 OVF ``.ovf .omf .ohf .oef`` ``ovf``        :func:`spinscope.io.ovf.read_ovf`
+LLG movie ``.nc``           ``llg_movie``  :mod:`spinscope.io.netcdf`
 NXstxm HDF5 (PolLux, ...)   ``nxstxm``     :func:`spinscope.io.nxstxm.read_nxstxm`
 spinscope NeXus (``.nxs``)  ``spinscope``  :func:`spinscope.io.nexus.read_nexus`
 other NeXus/HDF5 NXdata     ``nexus``      :func:`spinscope.io.nexus.read_nexus`
