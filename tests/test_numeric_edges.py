@@ -54,3 +54,26 @@ def test_a_runaway_integration_is_refused_not_run_for_hours(monkeypatch):
     summary, _ = run_demag("Ni", fluence="3 mJ/cm^2", t_max="10 ps")  # ~600 steps
     assert 0 < summary["species"]["Ni"]["min_m_relative"] < 1
     assert summary["Te_max"] > summary["T0"]
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["demag", "Ni", "--fluence", "3 mJ/cm^2", "--duration", "1e9 fs"], "--duration"),
+    (["demag", "Ni", "--fluence", "3 mJ/cm^2", "--t-max", "1 s"], "--t-max"),
+])
+def test_demag_options_have_the_config_limits(argv, needle, capsys):
+    """The command line cannot bypass the limits of the demag configuration (a 1e9 fs pulse used to
+    run for ever)."""
+    t = time.perf_counter()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert time.perf_counter() - t < 5 and err.startswith(f"spinscope: error: {needle}")
+
+
+def test_xrms_analyze_refuses_absurd_bin_counts():
+    """1e9 q bins was killed for memory; the options refuse it before any file is read."""
+    from spinscope.errors import ConfigError
+    from spinscope.workflows.xrms_analysis import MAX_BINS, XrmsAnalysisOptions
+
+    assert XrmsAnalysisOptions(bins=MAX_BINS).bins == MAX_BINS
+    with pytest.raises(ConfigError, match="bins: expected an integer number of q bins from 10 to"):
+        XrmsAnalysisOptions(bins=10**9)

@@ -49,6 +49,8 @@ from spinscope.config.base import (
 FLUENCE_MAX = 1e3
 #: Longest ultrafast simulation [s].
 T_MAX_MAX = 1e-8
+#: Longest pump pulse (intensity FWHM) [s].
+PULSE_MAX = 1e-9
 
 __all__ = [
     "DemagConfig",
@@ -299,8 +301,9 @@ class PumpConfig(SpinscopeModel):
         if self.fluence is not None and self.fluence > FLUENCE_MAX:
             raise ValueError(f"fluence: expected at most {FLUENCE_MAX:g} J/m^2 (100 mJ/cm^2, the ablation "
                              f"range of metal films), got {self.fluence!r} J/m^2")
-        if self.duration > 1e-9:
-            raise ValueError(f"duration: expected a pulse of at most 1e-09 s, got {self.duration!r} s")
+        if self.duration > PULSE_MAX:
+            raise ValueError(f"duration: expected a pulse of at most {PULSE_MAX:g} s, "
+                             f"got {self.duration!r} s")
         if not abs(self.t0) <= 1e-9:
             raise ValueError(f"t0: expected |t0| <= 1e-09 s, got {self.t0!r} s")
         return self

@@ -23,7 +23,13 @@ from scipy.interpolate import PchipInterpolator
 
 from spinscope.config.kinds import load_config
 from spinscope.config.load import format_validation_error
-from spinscope.config.ultrafast import DemagConfig, PumpConfig, UltrafastMaterialConfig
+from spinscope.config.ultrafast import (
+    PULSE_MAX,
+    T_MAX_MAX,
+    DemagConfig,
+    PumpConfig,
+    UltrafastMaterialConfig,
+)
 from spinscope.conventions import COMPONENTS
 from spinscope.curves import demag_curve
 from spinscope.datamodel import validate_magnetisation
@@ -822,11 +828,15 @@ def run_demag(material, *, fluence=None, t_max=None, model="auto", T0=None, dura
            if duration is not None else pump_cfg.duration)
     t0K = (parse_quantity(T0, "temperature", field="--T0", default_unit="K") if T0 is not None
            else cfg_T0)
-    for name, v, given, unit in (("--fluence", f, fluence, "J/m^2"), ("--t-max", tm, t_max, "s"),
-                                 ("--duration", dur, duration, "s")):
+    for name, v, given, unit, hi in (("--fluence", f, fluence, "J/m^2", None),
+                                     ("--t-max", tm, t_max, "s", T_MAX_MAX),
+                                     ("--duration", dur, duration, "s", PULSE_MAX)):
+        shown = repr(given) if given is not None else f"{v!r} {unit} (from the configuration)"
         if not v > 0:
-            shown = repr(given) if given is not None else f"{v!r} {unit} (from the configuration)"
             raise DataRangeError(f"{name}: expected a positive value, got {shown}", field=name)
+        if hi is not None and v > hi:
+            raise DataRangeError(f"{name}: expected at most {hi:g} {unit} (the baths settle within "
+                                 f"nanoseconds), got {shown}", field=name)
     if t0K is not None and not t0K > 0:
         raise DataRangeError(f"--T0: expected a temperature > 0 K, got {t0K!r}", field="--T0")
     ds = simulate_demagnetisation(mat, f, t_max=tm, duration=dur, wavelength=pump_cfg.wavelength,

@@ -704,6 +704,10 @@ def _check_output(out: Path, paths: dict[str, Path], overwrite: bool) -> None:
         raise
 
 
+#: Most q bins an analysis takes: the largest detectors (4096^2) reach ~2,900 pixels from the centre, so
+#: more bins than this are empty and their arrays only cost memory (1e9 bins was killed for memory).
+MAX_BINS = 100_000
+
 @dataclass(frozen=True)
 class XrmsAnalysisOptions:
     """How :func:`analyze_xrms` reads and analyses a delay scan: geometry, detector and fit settings.
@@ -783,9 +787,9 @@ class XrmsAnalysisOptions:
         irf = self.irf_fwhm_seconds
         if irf is not None and irf < 0:
             raise ConfigError(f"irf_fwhm: expected a duration >= 0, got {self.irf_fwhm!r}", field="irf_fwhm")
-        if bins is not None and (int(bins) != bins or int(bins) < 10):
-            raise ConfigError(f"bins: expected an integer number of q bins >= 10, got {bins!r}",
-                              field="bins")
+        if bins is not None and (int(bins) != bins or not 10 <= int(bins) <= MAX_BINS):
+            raise ConfigError(f"bins: expected an integer number of q bins from 10 to {MAX_BINS}, got "
+                              f"{bins!r}", field="bins")
 
     @property
     def t0_seconds(self) -> float | None:
