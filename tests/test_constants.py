@@ -36,8 +36,8 @@ def test_measured_constants_agree_with_codata_2018_and_2022():
 
 
 def test_one_home_for_the_constants():
+    import spinscope.micromagnetics as mm
     from spinscope.evolution import vortex
-    from spinscope.micromagnetics import constants as mm
     from spinscope.units import HC_EV_M
 
     assert mm.MU0 is constants.MU0 and vortex.MU0 is constants.MU0

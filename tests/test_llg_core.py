@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import spinscope.micromagnetics as mm
-from spinscope.micromagnetics.constants import GAMMA, MU0
+from spinscope.micromagnetics import GAMMA, MU0
 from spinscope.micromagnetics.demag import DemagField, demag_tensor
 
 #: Exchange (permalloy, 13 pJ/m) and demagnetisation.

@@ -92,7 +92,7 @@ def test_vortex_gyrotropic_frequency_matches_thin_disk_estimate():
     import math
 
     import spinscope.micromagnetics as mm
-    from spinscope.micromagnetics.constants import GAMMA, MU0
+    from spinscope.micromagnetics import GAMMA, MU0
 
     R, L, n = 150e-9, 10e-9, 60
     mesh = mm.Mesh.from_size((2 * R, 2 * R, L), (n, n, 1))

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import spinscope.micromagnetics as mm
+from spinscope.constants import HBAR, QE
+from spinscope.constants import MU_B as MUB
 from spinscope.errors import SpinscopeError
-from spinscope.micromagnetics.constants import GAMMA, HBAR, MU0, MUB, QE
+from spinscope.micromagnetics import GAMMA, MU0
 
 
 def _one_cell(alpha, m0, terms=(), torques=()):

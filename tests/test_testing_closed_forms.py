@@ -47,7 +47,7 @@ def test_larmor_and_gilbert_against_a_macrospin_llg():
     precession frequency and the decay of the transverse component with the closed forms."""
     from scipy.integrate import solve_ivp
 
-    from spinscope.micromagnetics.constants import GAMMA
+    from spinscope.micromagnetics import GAMMA
 
     assert T.GAMMA == GAMMA
     B, alpha = 0.1, 0.02

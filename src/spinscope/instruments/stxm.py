@@ -176,11 +176,6 @@ class _Convolver:
         return out[..., h:h + a.shape[-2], h:h + a.shape[-1]]
 
 
-def _convolve(images, kernel):
-    """Convolve the last two axes with ``kernel`` (edges padded with the nearest value)."""
-    return _Convolver(kernel)(images)
-
-
 # --------------------------------------------------------------------------------------------------
 # the instrument
 # --------------------------------------------------------------------------------------------------

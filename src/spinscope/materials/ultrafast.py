@@ -144,10 +144,6 @@ R_TB = 3.0 * koopmans_scaled_rate(
 )  # factor 3: ESTIMATE of the larger Tb spin-flip probability (orbital moment), see above
 
 
-def _absorbed(reflectivity: float, thickness: float, depth: float) -> float:
-    return (1.0 - reflectivity) * (1.0 - math.exp(-thickness / depth))
-
-
 def mean_field_curie_temperature(exchange, fractions) -> float:
     """Curie temperature [K] of the two-sublattice mean-field model (largest eigenvalue of x_j J_ij).
 

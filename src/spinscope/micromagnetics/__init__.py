@@ -22,7 +22,8 @@ Example
 >>> movie = sim.run(1e-9, n_frames=201)             # doctest: +SKIP
 """
 
-from spinscope.micromagnetics.constants import GAMMA, MU0
+from spinscope.constants import GAMMA_LLG as GAMMA
+from spinscope.constants import MU0
 from spinscope.micromagnetics.demag import DemagField, demag_tensor
 from spinscope.micromagnetics.drives import (
     CustomField,

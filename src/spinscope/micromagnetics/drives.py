@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from spinscope.micromagnetics.constants import MU0
+from spinscope.constants import MU0
 from spinscope.micromagnetics.errors import ParameterError
 from spinscope.micromagnetics.mesh import Mesh
 from spinscope.timing import fwhm_to_sigma

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from spinscope.config.micromagnetics import LLGConfig
+from spinscope.constants import MU0
 from spinscope.micromagnetics.build import build_simulation, output_times
-from spinscope.micromagnetics.constants import MU0
 from spinscope.micromagnetics.errors import MicromagneticsError, ParameterError
 from spinscope.micromagnetics.mesh import Mesh
 from spinscope.micromagnetics.simulation import magnetisation_movie

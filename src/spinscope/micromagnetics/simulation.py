@@ -28,9 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from spinscope.atomic import atomic_path, claim_output, code_version, differing_keys
+from spinscope.constants import HBAR, MU0, QE
+from spinscope.constants import K_B as KB
+from spinscope.constants import MU_B as MUB
 from spinscope.datamodel import magnetisation_field
 from spinscope.errors import FileFormatError
-from spinscope.micromagnetics.constants import HBAR, KB, MU0, MUB, QE
 from spinscope.micromagnetics.demag import DemagField
 from spinscope.micromagnetics.errors import (
     GeometryError,

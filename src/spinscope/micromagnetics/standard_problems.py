@@ -21,7 +21,9 @@ import time
 
 import numpy as np
 
-from spinscope.micromagnetics.constants import GAMMA, MU0, MUB, QE
+from spinscope.constants import GAMMA_LLG as GAMMA
+from spinscope.constants import MU0, QE
+from spinscope.constants import MU_B as MUB
 from spinscope.micromagnetics.drives import ZhangLiTorque
 from spinscope.micromagnetics.errors import ParameterError
 from spinscope.micromagnetics.mesh import Mesh

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from spinscope.micromagnetics.constants import GAMMA
+from spinscope.constants import GAMMA_LLG as GAMMA
 from spinscope.micromagnetics.drives import (
     OerstedField,
     SlonczewskiTorque,

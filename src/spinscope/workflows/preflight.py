@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from spinscope.acquisition.stroboscopic import parse_ratio
 from spinscope.config.limits import check_memory, format_bytes
 
 __all__ = ["estimate_stxm", "estimate_xrms", "preflight_stxm", "preflight_xrms"]
@@ -102,10 +103,7 @@ def _phases(cfg) -> int:
     if ex is None:
         return 1
     if ex.ratio is not None:
-        try:
-            return max(1, int(str(ex.ratio).split("/")[1]))
-        except (IndexError, ValueError):
-            return 1  # the workflow reports the malformed ratio
+        return parse_ratio(ex.ratio)[1]
     return int(ex.phases or 1)
 
 
